@@ -1,0 +1,122 @@
+"""Command line entry point: the GUI by default, subcommands for headless work.
+
+Exit codes (documented in the README): 0 success, 1 usage or configuration error, 2 cannot connect or
+authenticate, 3 some records failed, 4 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from cpq_desktop import __version__
+
+EXIT_OK = 0
+EXIT_USAGE = 1
+EXIT_CONNECT = 2
+EXIT_RECORDS_FAILED = 3
+EXIT_CANCELLED = 4
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage; 2 means "cannot connect" here, so usage errors exit 1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nRun 'cpq-desktop --help' for the commands.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cpq-desktop",
+        description="Push Salesforce CPQ data into Zuora Billing. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="open the window connected to a freshly started built-in sandbox (emulated org and tenant)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sandbox = commands.add_parser("sandbox", help="run the emulated Salesforce org and Zuora tenant")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True)
+    serve = sandbox_commands.add_parser(
+        "serve", help="start both emulators, write DIR/sandbox.json and serve until interrupted"
+    )
+    serve.add_argument("--data-dir", type=Path, required=True, metavar="DIR")
+    serve.add_argument("--orders", type=int, default=50, metavar="N", help="orders to generate (default 50)")
+    serve.add_argument("--seed", type=int, default=1, metavar="S", help="generator seed (default 1)")
+    serve.add_argument("--latency-ms", type=float, default=0.0, metavar="L", help="added latency per request")
+    serve.add_argument(
+        "--zuora-concurrency", type=int, default=None, metavar="C", help="Zuora concurrent request limit"
+    )
+    serve.add_argument("--salesforce-port", type=int, default=0, metavar="PORT")
+    serve.add_argument("--zuora-port", type=int, default=0, metavar="PORT")
+    return parser
+
+
+def _serve_sandbox(args: argparse.Namespace) -> int:
+    from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
+
+    if args.orders < 0:
+        print("cpq-desktop: --orders must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    sandbox = Sandbox(
+        args.data_dir,
+        SandboxOptions(
+            orders=args.orders,
+            seed=args.seed,
+            latency_ms=args.latency_ms,
+            zuora_concurrency=args.zuora_concurrency,
+            salesforce_port=args.salesforce_port,
+            zuora_port=args.zuora_port,
+        ),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    info = sandbox.start()
+    print(f"Salesforce org: {info['salesforce_url']}")
+    print(f"Zuora tenant:   {info['zuora_url']}")
+    print(f"Details (URLs, CA file, logins): {args.data_dir / 'sandbox.json'}")
+    print("Serving until interrupted (Ctrl+C).", flush=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return EXIT_OK
+
+
+def _open_gui(with_sandbox: bool) -> int:
+    from cpq_desktop.ui.app import run_gui
+
+    if not with_sandbox:
+        return run_gui()
+    from cpq_desktop.sandbox.runner import Sandbox
+
+    with tempfile.TemporaryDirectory(prefix="cpq-desktop-sandbox-") as tmp:
+        sandbox = Sandbox(Path(tmp))
+        sandbox.start()
+        try:
+            return run_gui(sandbox_dir=Path(tmp))
+        finally:
+            sandbox.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _open_gui(with_sandbox=args.sandbox)
+    if args.command == "sandbox":
+        return _serve_sandbox(args)
+    parser.error(f"unknown command {args.command!r}")
+    return EXIT_USAGE
