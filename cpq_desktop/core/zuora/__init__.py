@@ -1,0 +1,1 @@
+"""Zuora Billing REST client: OAuth client credentials, retries, idempotency, error classification."""
