@@ -1,0 +1,1 @@
+"""Syncing: extract -> plan -> execute, with a ledger that makes every Zuora write happen exactly once."""
