@@ -1,0 +1,148 @@
+"""Fixtures for the Zuora sandbox tests: one tenant per session, real HTTPS clients against it.
+
+- ``zuora_tenant``: a :class:`ZuoraTenant` on a free loopback port (session scoped; tests that change
+  faults or settings restore them through ``zuora_knobs``).
+- ``zuora``: an authenticated ``requests.Session`` (``verify`` = sandbox CA, ``trust_env`` off, bearer
+  token, ``Zuora-Version: 2025-08-12``) whose paths are relative to the tenant URL.
+- ``zuora_anon``: the same without a token, for OAuth and 401 tests.
+- ``zuora_models``: the zuora-sdk models made strict (zuora-api.md §8.2). Importing and rebuilding them
+  takes ~30 s, so it is lazy: only tests that ask for it pay, once per session.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import requests
+
+from cpq_desktop.sandbox.tls import create_tls
+from cpq_desktop.sandbox.zuora.server import ZuoraTenant
+
+API_VERSION = "2025-08-12"
+
+
+class TenantSession(requests.Session):
+    """A ``requests.Session`` bound to one tenant: ``session.get("/v1/accounts/A1")``."""
+
+    def __init__(self, base_url: str, ca_file: Path) -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.verify = str(ca_file)
+        # The machine sets REQUESTS_CA_BUNDLE, which would override verify (measured-here.md).
+        self.trust_env = False
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if isinstance(url, str) and url.startswith("/"):
+            url = self.base_url + url
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, url, *args, **kwargs)
+
+    def authenticate(self, credentials: dict[str, str]) -> dict[str, Any]:
+        response = self.post(
+            "/oauth/token",
+            data={**credentials, "grant_type": "client_credentials"},
+        )
+        response.raise_for_status()
+        token: dict[str, Any] = response.json()
+        self.headers["Authorization"] = f"Bearer {token['access_token']}"
+        return token
+
+
+@pytest.fixture(scope="session")
+def zuora_tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZuoraTenant]:
+    data_dir = tmp_path_factory.mktemp("zuora-tenant")
+    tls = create_tls(data_dir)
+    tenant = ZuoraTenant(data_dir / "zuora", tls)
+    tenant.start()
+    try:
+        yield tenant
+    finally:
+        tenant.stop()
+
+
+@pytest.fixture
+def zuora_knobs(zuora_tenant: ZuoraTenant) -> Iterator[ZuoraTenant]:
+    """The session tenant, with faults and settings put back as they were after the test."""
+    settings = zuora_tenant.settings.to_json()
+    try:
+        yield zuora_tenant
+    finally:
+        zuora_tenant.clear_faults()
+        zuora_tenant.update_settings(**settings)
+
+
+@pytest.fixture
+def zuora_anon(zuora_tenant: ZuoraTenant) -> Iterator[TenantSession]:
+    with TenantSession(zuora_tenant.url, zuora_tenant.tls.ca_file) as session:
+        yield session
+
+
+@pytest.fixture
+def zuora(zuora_tenant: ZuoraTenant) -> Iterator[TenantSession]:
+    with TenantSession(zuora_tenant.url, zuora_tenant.tls.ca_file) as session:
+        session.authenticate(zuora_tenant.credentials())
+        session.headers["Zuora-Version"] = API_VERSION
+        yield session
+
+
+def _make_strict(models: ModuleType) -> None:
+    """Undo the SDK's validation-skipping ``__init__`` and forbid unknown keys (zuora-api.md §8.2)."""
+    from pydantic import BaseModel
+
+    classes = [
+        c for c in vars(models).values() if inspect.isclass(c) and issubclass(c, BaseModel) and c is not BaseModel
+    ]
+    for cls in classes:
+        for attr in ("__init__", "__setattr__"):
+            if attr in cls.__dict__:
+                delattr(cls, attr)
+        cls.__pydantic_custom_init__ = False
+        cls.model_config["extra"] = "forbid"
+
+    def children(cls: type[BaseModel]) -> list[type[BaseModel]]:
+        found: list[type[BaseModel]] = []
+
+        def walk(annotation: Any) -> None:
+            for arg in typing.get_args(annotation) or ():
+                walk(arg)
+            if inspect.isclass(annotation) and issubclass(annotation, BaseModel) and annotation is not BaseModel:
+                found.append(annotation)
+
+        for field in cls.model_fields.values():
+            walk(field.annotation)
+        return found
+
+    done: set[type[BaseModel]] = set()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+
+    def rebuild(cls: type[BaseModel], stack: tuple[type[BaseModel], ...] = ()) -> None:
+        if cls in done or cls in stack:
+            return
+        for child in children(cls):
+            rebuild(child, (*stack, cls))
+        # Leaves first, so nested schemas pick up their children's strict validators.
+        cls.model_rebuild(force=True)
+        done.add(cls)
+
+    for cls in classes:
+        rebuild(cls)
+
+
+@pytest.fixture(scope="session")
+def zuora_models() -> ModuleType:
+    """``zuora_sdk.models`` with strict validation and ``extra="forbid"``.
+
+    Strip top-level ``*__c`` keys before validating account/contact/CRUD bodies (custom fields are
+    legal top-level properties there, but not in the SDK schema).
+    """
+    import zuora_sdk.models as models
+
+    _make_strict(models)
+    return models
