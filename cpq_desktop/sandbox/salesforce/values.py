@@ -1,0 +1,165 @@
+"""Conversions between API values (JSON), SQLite column values and the wire format of each Salesforce field type."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from . import ids
+from .errors import SalesforceApiError
+from .schema import NUMBER_TYPES, TEXT_TYPES, FieldDef
+
+_DATETIME_INPUT = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
+)
+_DATE_INPUT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def sql_type(fdef: FieldDef) -> str:
+    if fdef.type in ("int", "boolean"):
+        return "INTEGER"
+    if fdef.type in NUMBER_TYPES:
+        return "REAL"
+    return "TEXT"
+
+
+def format_datetime(moment: datetime) -> str:
+    """The wire form of a datetime: UTC, milliseconds, offset without a colon (``2024-01-15T10:00:00.000+0000``)."""
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """A timezone-aware datetime from ISO-8601 text (``Z``, ``+00:00`` or ``+0000`` offsets; none means UTC)."""
+    match = _DATETIME_INPUT.match(text.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, UTC)
+    except ValueError:
+        return None
+    if offset and offset.upper() != "Z":
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        delta_minutes = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+        moment -= timedelta(minutes=delta_minutes)
+    return moment
+
+
+def parse_date(text: str) -> date | None:
+    if not _DATE_INPUT.match(text.strip()):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _deserialize_error(fdef: FieldDef, value: object) -> SalesforceApiError:
+    kind = {"datetime": "dateTime", "int": "int", "boolean": "boolean", "date": "date"}.get(fdef.type, "double")
+    if fdef.type in TEXT_TYPES or fdef.type in ("id", "reference"):
+        kind = "String"
+    shown = value if isinstance(value, str | int | float | bool) else type(value).__name__
+    return SalesforceApiError(
+        400,
+        "JSON_PARSER_ERROR",
+        f"Cannot deserialize instance of {kind} from value {shown} for field {fdef.name}: "
+        f"send a JSON {_expected(fdef)}",
+        [fdef.name],
+    )
+
+
+def _expected(fdef: FieldDef) -> str:
+    return {
+        "boolean": "true or false",
+        "int": "integer",
+        "date": "string like 2024-01-31",
+        "datetime": "string like 2024-01-31T17:05:09.000+0000",
+    }.get(fdef.type, "number" if fdef.type in NUMBER_TYPES else "string")
+
+
+def to_db(fdef: FieldDef, value: object, reference_prefixes: frozenset[str] = frozenset()) -> object:
+    """Validate an API value for ``fdef`` and convert it to its column value; raises the error the API returns."""
+    if value is None or (value == "" and fdef.type not in TEXT_TYPES):
+        return None
+    kind = fdef.type
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return int(value.lower() == "true")
+        raise _deserialize_error(fdef, value)
+    if kind in NUMBER_TYPES:
+        number: float
+        if isinstance(value, bool):
+            raise _deserialize_error(fdef, value)
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                raise _deserialize_error(fdef, value) from None
+        else:
+            raise _deserialize_error(fdef, value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise _deserialize_error(fdef, value)
+        if kind == "int":
+            if number != int(number):
+                raise _deserialize_error(fdef, value)
+            return int(number)
+        return number
+    if not isinstance(value, str):
+        raise _deserialize_error(fdef, value)
+    if kind == "date":
+        parsed_date = parse_date(value)
+        if parsed_date is None:
+            moment = parse_datetime(value)
+            if moment is None:
+                raise _deserialize_error(fdef, value)
+            parsed_date = moment.date()
+        return parsed_date.isoformat()
+    if kind == "datetime":
+        moment = parse_datetime(value)
+        if moment is None:
+            raise _deserialize_error(fdef, value)
+        return format_datetime(moment)
+    if kind in ("id", "reference"):
+        record_id = ids.normalize(value)
+        if record_id is None:
+            raise SalesforceApiError(
+                400, "MALFORMED_ID", f"{fdef.label}: id value of incorrect type: {value}", [fdef.name]
+            )
+        if reference_prefixes and record_id[:3] not in reference_prefixes:
+            raise SalesforceApiError(
+                400,
+                "FIELD_INTEGRITY_EXCEPTION",
+                f"field integrity exception: unknown (id value of incorrect type: {value})",
+                [fdef.name],
+            )
+        return record_id
+    if fdef.length and len(value) > fdef.length:
+        raise SalesforceApiError(
+            400,
+            "STRING_TOO_LONG",
+            f"{fdef.label}: data value too large: {value[:40]}{'...' if len(value) > 40 else ''} "
+            f"(max length={fdef.length})",
+            [fdef.name],
+        )
+    return value
+
+
+def from_db(fdef: FieldDef, value: object) -> object:
+    """The JSON value of a column value, typed as the real API returns it."""
+    if value is None:
+        return None
+    kind = fdef.type
+    if kind == "boolean":
+        return bool(value)
+    if kind == "int":
+        return int(value)  # type: ignore[call-overload]
+    if kind in NUMBER_TYPES:
+        return float(value)  # type: ignore[arg-type]
+    return value
