@@ -26,7 +26,9 @@ from keyring.errors import PasswordDeleteError
 class MemoryKeyring(KeyringBackend):
     """A dict-backed keyring: tests can inspect exactly what was stored."""
 
-    priority = 1  # type: ignore[assignment]
+    # Negative: keyring's auto-detection must never pick this class or chain it behind the real
+    # Secret Service (the keyring_integration test relies on getting the real one).
+    priority = -1  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,0 +1,150 @@
+"""Scrub secrets from text before it is written anywhere (app log, debug logs, error dialogs).
+
+Two layers:
+
+- *registered secrets*: exact values the app knows are secret (a password typed in, a token read from the
+  keyring). :mod:`cpq_desktop.core.secrets` registers every value it reads or writes.
+- *token-shaped values*: anything that looks like a credential whatever its origin: ``Bearer`` headers,
+  ``access_token`` / ``refresh_token`` / ``client_secret`` / ``password`` / ``sessionId`` fields in
+  JSON, form or query strings, SOAP ``<sessionId>`` elements, Salesforce session ids (``00D...!...``),
+  JWTs and PEM private keys.
+
+:class:`Redactor` is small and reusable; :data:`default_redactor` is the process-wide one the logging
+setup and the secrets module share.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import traceback
+from urllib.parse import quote, quote_plus
+
+MASK = "[REDACTED]"
+
+# Field names whose values are credentials, in JSON, form bodies, query strings, reprs and headers.
+_SECRET_KEYS = (
+    r"access_token|refresh_token|id_token|client_secret|client_assertion|assertion|code_verifier"
+    r"|password|passwd|security_token|securitytoken|private_?key|session_?id|sessionid|sid"
+    r"|api_?secret_?access_?key|apiSecretAccessKey|authorization|x-sfdc-session"
+)
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # PEM private keys, whatever their type.
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL),
+        MASK,
+    ),
+    # SOAP / XML elements: <sessionId>..</sessionId>, <sf:password>..</sf:password>
+    (
+        re.compile(
+            rf"(<(?:\w+:)?(?:{_SECRET_KEYS})\b[^>]*>)[^<]*(</(?:\w+:)?(?:{_SECRET_KEYS})>)",
+            re.IGNORECASE,
+        ),
+        rf"\1{MASK}\2",
+    ),
+    # "key": "value" (JSON, Python reprs with either quote style)
+    (
+        re.compile(rf"""(["'](?:{_SECRET_KEYS})["']\s*:\s*)(["'])(?:\\.|(?!\2).)*\2""", re.IGNORECASE),
+        rf"\1\2{MASK}\2",
+    ),
+    # Authorization headers: "Bearer xyz", "Basic xyz", "OAuth xyz"
+    (re.compile(r"\b(Bearer|Basic|OAuth)\s+[A-Za-z0-9\-._~+/!]+=*", re.IGNORECASE), rf"\1 {MASK}"),
+    # key=value in form bodies, query strings and log text ("password=hunter2&", "client_secret: abc")
+    (
+        re.compile(
+            rf"""(?<![\w-])((?:{_SECRET_KEYS})\s*[=:]\s*)"""
+            # not an already-masked or quoted value, nor an auth scheme the pattern above handled
+            rf"""(?!["'\s{{\[<])(?!(?:Bearer|Basic|OAuth)\s)[^\s&,;"'<>}}\]]+""",
+            re.IGNORECASE,
+        ),
+        rf"\1{MASK}",
+    ),
+    # Salesforce session ids / access tokens: 15 or 18 char org id starting 00D, "!", then the token.
+    (re.compile(r"\b00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?![A-Za-z0-9._\-]+"), MASK),
+    # JWTs (three base64url parts, the first two JSON objects starting with '{"')
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
+)
+
+# Shorter values are too likely to occur in ordinary text ("on", "1234") to be masked on sight.
+MIN_REGISTERED_LENGTH = 4
+
+
+class Redactor:
+    """Masks registered secret values and token-shaped values in text. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        self._ordered: tuple[str, ...] = ()
+
+    def register(self, secret: str | None) -> None:
+        """Remember a secret value so it is masked wherever it appears, raw or URL-encoded."""
+        if not secret or len(secret) < MIN_REGISTERED_LENGTH:
+            return
+        variants = {secret, quote(secret, safe=""), quote_plus(secret)}
+        with self._lock:
+            self._secrets.update(variants)
+            # Longest first, so a secret that contains another one is masked whole.
+            self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._secrets.clear()
+            self._ordered = ()
+
+    def redact(self, text: str) -> str:
+        for secret in self._ordered:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+    def redact_record(self, record: logging.LogRecord) -> None:
+        """Render the record's message, traceback and stack now, redacted, so no handler sees the raw text.
+
+        Idempotent: a record that went through here keeps ``args`` empty and its texts already masked.
+        """
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # A malformed %-format call: keep what we have rather than losing the record.
+            message = f"{record.msg} {record.args!r}"
+        record.msg = self.redact(message)
+        record.args = ()
+        if record.exc_info and record.exc_info[0] is not None:
+            if not record.exc_text:
+                record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            # The traceback text is fixed now; keeping exc_info would let a formatter re-render it raw.
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+
+
+class RedactionFilter(logging.Filter):
+    """A handler filter: attach it to any handler that writes outside the process."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self.redactor = redactor if redactor is not None else default_redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.redactor.redact_record(record)
+        return True
+
+
+default_redactor = Redactor()
+
+
+def register_secret(secret: str | None) -> None:
+    """Register a value with the process-wide redactor."""
+    default_redactor.register(secret)
+
+
+def redact(text: str) -> str:
+    """Mask secrets in ``text`` with the process-wide redactor."""
+    return default_redactor.redact(text)
