@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 ROUTE_MODULES = (
     "oauth",
     "control",
+    "accounts",
+    "contacts",
 )
 
 GZIP_THRESHOLD = 1000

@@ -89,6 +89,8 @@ class TenantSettings:
     flexible_billing_attributes_enabled: bool = True
     require_service_activation: bool = False
     require_customer_acceptance: bool = False
+    # Tax-enabled tenants refuse a bill-to contact without country and state (connector-spec.md §2.1).
+    bill_to_requires_country_and_state: bool = True
     token_ttl_seconds: int = 3599
     # Concurrency pools of zuora-api.md §7.3 (Default, High-volume transactions, Object Query).
     concurrency_default: int = 40

@@ -27,6 +27,14 @@ from cpq_desktop.sandbox.zuora.server import ZuoraTenant
 
 API_VERSION = "2025-08-12"
 
+# Custom fields the reference's example bodies use (zuora-api.md §3.11, §4.1), defined on the session
+# tenant next to the connector's defaults so the examples can be sent as they are.
+REFERENCE_EXAMPLE_FIELDS = {
+    "Account": [{"name": "SFAccountId__c", "label": "SF Account Id"}],
+    "Order": [{"name": "SFQuoteId__c", "label": "SF Quote Id"}],
+    "Subscription": [{"name": "SFContractId__c", "label": "SF Contract Id"}],
+}
+
 
 class TenantSession(requests.Session):
     """A ``requests.Session`` bound to one tenant: ``session.get("/v1/accounts/A1")``."""
@@ -60,6 +68,10 @@ def zuora_tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZuoraTena
     data_dir = tmp_path_factory.mktemp("zuora-tenant")
     tls = create_tls(data_dir)
     tenant = ZuoraTenant(data_dir / "zuora", tls)
+    custom_fields = tenant.settings.to_json()["custom_fields"]
+    for obj, defs in REFERENCE_EXAMPLE_FIELDS.items():
+        custom_fields.setdefault(obj, []).extend(defs)
+    tenant.update_settings(custom_fields=custom_fields)
     tenant.start()
     try:
         yield tenant
