@@ -379,6 +379,8 @@ class OrgStore:
                 record[f.key] = int(bool(f.default_value))
             elif f.default_picklist is not None:
                 record[f.key] = f.default_picklist
+        if "ownerid" in obj.fields:
+            record["ownerid"] = self.default_user_id
         for name, value in values.items():
             if name == "attributes":
                 continue

@@ -1,0 +1,186 @@
+"""Run compiled SOQL against the org's SQLite file and build REST JSON records (salesforce-api.md §2.1).
+
+The main query runs once when a cursor opens (its raw rows are kept, which is the query locator's snapshot);
+records, with their parent objects and child subquery results, are built page by page, each child subquery in one
+SQL statement for the whole page.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..store import record_url
+from ..values import from_db
+from .compiler import AggregateOut, ChildOut, ChildPlan, Compiler, FieldOut, Node, ParentOut, Plan
+from .parser import parse
+
+if TYPE_CHECKING:
+    from ..store import OrgStore
+
+_PLAN_CACHE_SIZE = 256
+
+
+@dataclass
+class QueryResult:
+    """Every row of a query: ``records`` are REST JSON dicts, ``total_size`` their count (or COUNT()'s value)."""
+
+    total_size: int
+    records: list[dict[str, Any]] = field(default_factory=list)
+    done: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"totalSize": self.total_size, "done": self.done, "records": self.records}
+
+
+class QueryCursor:
+    """An executed query whose records are built on demand, page by page."""
+
+    def __init__(self, store: OrgStore, plan: Plan, rows: list[tuple[Any, ...]], total: int, api_version: str):
+        self._store = store
+        self._plan = plan
+        self._rows = rows
+        self.total_size = total
+        self._api_version = api_version
+
+    @property
+    def object_name(self) -> str:
+        return self._plan.sobject
+
+    @property
+    def is_aggregate(self) -> bool:
+        return self._plan.is_aggregate
+
+    @property
+    def is_count_only(self) -> bool:
+        return self._plan.count_only
+
+    @property
+    def has_subqueries(self) -> bool:
+        return self._plan.has_subqueries
+
+    @property
+    def row_count(self) -> int:
+        """How many records the cursor holds (0 for COUNT(), whose answer is ``total_size``)."""
+        return len(self._rows)
+
+    @property
+    def columns(self) -> list[str]:
+        """Dotted field names in SELECT order (``Account.Name``), as Bulk API CSV headers name them."""
+        return [name for name, _index, _fdef in self._plan.flat_columns]
+
+    def page(self, start: int, count: int) -> list[dict[str, Any]]:
+        """Records ``start`` … ``start + count - 1`` as REST JSON."""
+        rows = self._rows[start : start + count]
+        if self._plan.is_aggregate:
+            return [_aggregate_record(self._plan.nodes, row) for row in rows]
+        children: dict[str, dict[str, dict[str, Any]]] = {}
+        for node in self._plan.nodes:
+            if isinstance(node, ChildOut):
+                children[node.key] = self._fetch_children(node.plan, [row[self._plan.id_index] for row in rows])
+        builder = _RecordBuilder(self._api_version)
+        return [builder.build(self._plan.sobject, row, self._plan.id_index, self._plan.nodes, children) for row in rows]
+
+    def flat_page(self, start: int, count: int) -> list[list[object]]:
+        """Rows as lists of JSON values in :attr:`columns` order (parent fields flattened, null without a parent)."""
+        return [
+            [from_db(fdef, row[index]) for _name, index, fdef in self._plan.flat_columns]
+            for row in self._rows[start : start + count]
+        ]
+
+    def all(self) -> QueryResult:
+        return QueryResult(self.total_size, self.page(0, len(self._rows)))
+
+    def _fetch_children(self, plan: ChildPlan, parent_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The subquery result for every parent in one SQL statement: parent id → {totalSize, done, records}."""
+        if not parent_ids:
+            return {}
+        marks = ", ".join("?" for _ in parent_ids)
+        sql = f"{plan.sql_before_ids}{marks}{plan.sql_after_ids}"
+        with self._store.lock:
+            rows = self._store.connection.execute(sql, [*parent_ids, *plan.params]).fetchall()
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        builder = _RecordBuilder(self._api_version)
+        for row in rows:
+            grouped.setdefault(row[plan.parent_index], []).append(
+                builder.build(plan.sobject, row, plan.id_index, plan.nodes, {})
+            )
+        return {
+            parent: {"totalSize": len(records), "done": True, "records": records} for parent, records in grouped.items()
+        }
+
+
+class _RecordBuilder:
+    def __init__(self, api_version: str) -> None:
+        self._api_version = api_version
+
+    def build(
+        self,
+        sobject: str,
+        row: tuple[Any, ...],
+        id_index: int,
+        nodes: list[Node],
+        children: dict[str, dict[str, dict[str, Any]]],
+    ) -> dict[str, Any]:
+        record_id = row[id_index]
+        record: dict[str, Any] = {
+            "attributes": {"type": sobject, "url": record_url(sobject, record_id, self._api_version)}
+        }
+        for node in nodes:
+            if isinstance(node, FieldOut):
+                record[node.key] = from_db(node.fdef, row[node.index])
+            elif isinstance(node, ParentOut):
+                record[node.key] = (
+                    None if row[node.id_index] is None else self.build(node.sobject, row, node.id_index, node.nodes, {})
+                )
+            elif isinstance(node, ChildOut):
+                record[node.key] = children.get(node.key, {}).get(record_id)
+        return record
+
+
+def _aggregate_record(nodes: list[Node], row: tuple[Any, ...]) -> dict[str, Any]:
+    record: dict[str, Any] = {"attributes": {"type": "AggregateResult"}}
+    for node in nodes:
+        assert isinstance(node, AggregateOut)
+        value = row[node.index]
+        if node.fdef is None:
+            record[node.key] = int(value or 0)
+        elif node.as_float:
+            record[node.key] = None if value is None else float(value)
+        else:
+            record[node.key] = from_db(node.fdef, value)
+    return record
+
+
+class SoqlEngine:
+    """Parses, compiles (with a small plan cache) and runs SOQL for one :class:`OrgStore`."""
+
+    def __init__(self, store: OrgStore) -> None:
+        self._store = store
+        self._plans: OrderedDict[tuple[str, bool, int, str], Plan] = OrderedDict()
+
+    def plan(self, soql: str, *, include_deleted: bool = False) -> Plan:
+        today = self._store.now().date()
+        key = (soql, include_deleted, self._store.schema_version, today.isoformat())
+        plan = self._plans.get(key)
+        if plan is not None:
+            self._plans.move_to_end(key)
+            return plan
+        query = parse(soql)
+        plan = Compiler(self._store.schema, soql, today=today, include_deleted=include_deleted).compile(query)
+        self._plans[key] = plan
+        if len(self._plans) > _PLAN_CACHE_SIZE:
+            self._plans.popitem(last=False)
+        return plan
+
+    def open(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryCursor:
+        plan = self.plan(soql, include_deleted=include_deleted)
+        with self._store.lock:
+            rows = self._store.connection.execute(plan.sql, plan.params).fetchall()
+        if plan.count_only:
+            return QueryCursor(self._store, plan, [], int(rows[0][0]), api_version)
+        return QueryCursor(self._store, plan, rows, len(rows), api_version)
+
+    def query(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryResult:
+        return self.open(soql, include_deleted=include_deleted, api_version=api_version).all()
