@@ -1,0 +1,90 @@
+"""Start the GUI: logging, error hooks, settings, the main window, then Qt's event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from cpq_desktop import __version__
+from cpq_desktop.core.config import ConfigStore, paths
+from cpq_desktop.core.config.sandbox import SandboxInfoError, load_sandbox_info, sandbox_profile
+from cpq_desktop.core.logging_setup import configure_logging
+from cpq_desktop.ui import interaction
+from cpq_desktop.ui.excepthook import install_excepthook
+from cpq_desktop.ui.main_window import APP_TITLE, MainWindow, WindowContext
+
+logger = logging.getLogger(__name__)
+qt_logger = logging.getLogger("qt")
+
+EXIT_USAGE = 1
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message_to_log(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    qt_logger.log(_QT_LEVELS.get(kind, logging.WARNING), "%s (%s)", message, context.category)
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("cpq-desktop")
+    return app
+
+
+def run_gui(sandbox_dir: Path | None = None) -> int:
+    """Open the main window and run until it is closed; returns the process exit code.
+
+    With ``sandbox_dir``, the window is pointed at the sandbox described by ``sandbox_dir/sandbox.json``.
+    """
+    app = _application()
+    store = ConfigStore()
+    config, config_error = store.load_or_default()
+    app_logging = configure_logging(config.settings.log_level)
+    logger.info("Starting %s %s", APP_TITLE, __version__)
+    # Dialogs for real, unless whoever embeds the GUI (the test suite) installed its own interaction.
+    embedded = type(interaction.current()) is not interaction.Interaction
+    previous_interaction = interaction.current() if embedded else interaction.install(interaction.QtInteraction())
+    restore_excepthook = install_excepthook(app_logging.log_file)
+    previous_qt_handler = qInstallMessageHandler(_qt_message_to_log)
+    try:
+        profile = config.active_profile()
+        if sandbox_dir is not None:
+            try:
+                profile = sandbox_profile(load_sandbox_info(sandbox_dir))
+            except SandboxInfoError as exc:
+                interaction.current().critical("Sandbox not available", str(exc))
+                return EXIT_USAGE
+        window = MainWindow(WindowContext(profile=profile, sandbox=sandbox_dir is not None, log_dir=paths.log_dir()))
+        window.show()
+        if config_error is not None:
+            logger.warning("Settings file unusable: %s", config_error)
+            # After the event loop starts, so the dialog opens over the window rather than before it.
+            QTimer.singleShot(
+                0, lambda: interaction.current().critical("Settings could not be loaded", str(config_error))
+            )
+        exit_code = app.exec()
+        if window.isVisible():
+            # The loop ended without the window closing (e.g. the desktop session ended): save its state too.
+            window.close()
+        return exit_code
+    finally:
+        qInstallMessageHandler(previous_qt_handler)
+        restore_excepthook()
+        interaction.install(previous_interaction)
+        logger.info("Stopped")
+        app_logging.close()
