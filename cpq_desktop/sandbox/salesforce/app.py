@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from cpq_desktop.sandbox.faults import DropConnection, FaultInjector
 from cpq_desktop.sandbox.salesforce import describe, sobject_collections
-from cpq_desktop.sandbox.salesforce.bulk import BulkQueryJobs
+from cpq_desktop.sandbox.salesforce.bulk import BulkQueryJobs, FlatRows
 from cpq_desktop.sandbox.salesforce.cursors import CursorStore, batch_size_from_header
 from cpq_desktop.sandbox.salesforce.errors import SalesforceApiError, not_found
 from cpq_desktop.sandbox.salesforce.limits import ApiLimits, LimitExceeded
@@ -373,18 +373,19 @@ class SalesforceApp:
         return json_response(body)
 
     def global_describe(self, call: _Call, method: str) -> Response:
-        return json_response(describe.describe_global(self.rt.store, call.version))
+        return json_response(describe.describe_global(self.rt.store.schema, call.version))
 
     def sobject_describe(self, call: _Call, method: str, sobject: str) -> Response:
-        return json_response(describe.describe_sobject(self.rt.store, sobject, call.version))
+        return json_response(describe.describe_sobject(self.rt.store.schema, sobject, call.version))
 
     def sobject_root(self, call: _Call, method: str, sobject: str) -> Response:
         if method == "POST":
             new_id = self.records.create(sobject, call.json_body())
             return json_response({"id": new_id, "success": True, "errors": []}, status=201)
-        return json_response(
-            {"objectDescribe": describe.describe_global_entry(self.rt.store, sobject, call.version), "recentItems": []}
-        )
+        name = self.rt.store.object_def(sobject).name
+        entries = describe.describe_global(self.rt.store.schema, call.version)["sobjects"]
+        entry = next(e for e in entries if e["name"] == name)
+        return json_response({"objectDescribe": entry, "recentItems": []})
 
     def record(self, call: _Call, method: str, sobject: str, record_id: str) -> Response:
         if method == "GET":
@@ -491,9 +492,8 @@ class SalesforceApp:
 
     # -- Bulk API 2.0 ------------------------------------------------------------------------------
 
-    def _bulk_query(self, soql: str, query_all: bool) -> tuple[int, list[dict[str, Any]]]:
-        result = self.rt.store.query(soql, include_deleted=query_all)
-        return result.total_size, result.records
+    def _bulk_query(self, soql: str, query_all: bool) -> FlatRows:
+        return self.rt.store.open_query(soql, include_deleted=query_all)
 
     def jobs(self, call: _Call, method: str) -> Response:
         if method == "GET":

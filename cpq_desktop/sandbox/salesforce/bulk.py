@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cpq_desktop.sandbox.salesforce.errors import SalesforceApiError
 from cpq_desktop.sandbox.salesforce.ids import to18
@@ -30,47 +30,38 @@ DEFAULT_MAX_RECORDS = 50_000
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "CARET": "^", "BACKQUOTE": "`"}
 _LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
-_SELECT_LIST = re.compile(r"^\s*select\s+(?P<fields>.+?)\s+from\s", re.IGNORECASE | re.DOTALL)
-_UNSUPPORTED = (
-    (re.compile(r"\bgroup\s+by\b", re.IGNORECASE), "GROUP BY"),
-    (re.compile(r"\boffset\s+\d", re.IGNORECASE), "OFFSET"),
-    (re.compile(r"\btypeof\b", re.IGNORECASE), "TYPEOF"),
-)
+_OFFSET = re.compile(r"\boffset\s+\d", re.IGNORECASE)
 
-QueryRunner = Callable[[str, bool], tuple[int, list[dict[str, Any]]]]
+
+class FlatRows(Protocol):
+    """An executed query as flat rows: what the store's query cursor offers for CSV output."""
+
+    @property
+    def object_name(self) -> str: ...
+
+    @property
+    def is_aggregate(self) -> bool: ...
+
+    @property
+    def is_count_only(self) -> bool: ...
+
+    @property
+    def has_subqueries(self) -> bool: ...
+
+    @property
+    def row_count(self) -> int: ...
+
+    @property
+    def columns(self) -> list[str]: ...
+
+    def flat_page(self, start: int, count: int) -> list[list[object]]: ...
+
+
+QueryRunner = Callable[[str, bool], FlatRows]
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return parts
-
-
-def _lookup(record: dict[str, Any] | None, path: list[str]) -> tuple[bool, Any, list[str]]:
-    """Walk a dotted path case-insensitively: (found, value, names in the record's own casing)."""
-    names: list[str] = []
-    value: Any = record
-    for step in path:
-        if not isinstance(value, dict):
-            return False, None, names
-        key = next((k for k in value if k.lower() == step.lower() and k != "attributes"), None)
-        if key is None:
-            return False, None, names
-        names.append(key)
-        value = value[key]
-    return True, value, names
 
 
 def _cell(value: Any) -> str:
@@ -81,34 +72,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def to_csv(query: str, records: list[dict[str, Any]], delimiter: str, line_ending: str) -> list[str]:
-    """The header line and one CSV line per record, each ending with ``line_ending``."""
-    match = _SELECT_LIST.match(query)
-    columns = [c for c in _split_top_level(match.group("fields"))] if match else []
-    header: list[str] = []
-    for column in columns:
-        path = column.split(".")
-        casing = column
-        for record in records:
-            found, _, names = _lookup(record, path)
-            if found:
-                casing = ".".join(names)
-                break
-        header.append(casing)
+def to_csv(header: list[str] | None, rows: list[list[object]], delimiter: str, line_ending: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_ending, quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    lines = [buffer.getvalue()]
-    for record in records:
-        buffer.seek(0)
-        buffer.truncate()
-        row = []
-        for column in columns:
-            _, value, _ = _lookup(record, column.split("."))
-            row.append(_cell(value))
-        writer.writerow(row)
-        lines.append(buffer.getvalue())
-    return lines
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return buffer.getvalue()
 
 
 @dataclass
@@ -120,7 +90,7 @@ class QueryJob:
     column_delimiter: str
     line_ending: str
     created_date: str
-    lines: list[str] = field(repr=False)
+    rows: FlatRows = field(repr=False)
     state: str = "UploadComplete"
     system_modstamp: str = ""
     processing_ms: int = 0
@@ -144,7 +114,7 @@ class QueryJob:
             body.update(
                 {
                     "jobType": "V2Query",
-                    "numberRecordsProcessed": len(self.lines) - 1,
+                    "numberRecordsProcessed": self.rows.row_count,
                     "retries": 0,
                     "totalProcessingTime": self.processing_ms,
                     "isPkChunkingSupported": False,
@@ -183,29 +153,25 @@ class BulkQueryJobs:
             raise _job_error(400, f"Invalid lineEnding: {ending_name!r}.")
         if body.get("contentType", "CSV") != "CSV":
             raise _job_error(400, "Only the CSV content type is supported for query jobs.")
-        for pattern, feature in _UNSUPPORTED:
-            if pattern.search(query):
-                raise _job_error(400, f"{feature} is not supported by Bulk API 2.0 queries.")
+        if _OFFSET.search(query):
+            raise _job_error(400, "OFFSET is not supported by Bulk API 2.0 queries.")
         started = time.monotonic()
-        _, records = self._run_query(query, operation == "queryAll")
-        for record in records:
-            kind = record.get("attributes", {}).get("type")
-            if kind == "AggregateResult" or any(isinstance(v, dict) and "totalSize" in v for v in record.values()):
-                raise _job_error(
-                    400,
-                    "Aggregate queries and child relationship sub-queries are not supported by Bulk API 2.0 queries.",
-                )
-        sobject = records[0]["attributes"]["type"] if records else _object_of(query)
-        lines = to_csv(query, records, _DELIMITERS[delimiter_name], _LINE_ENDINGS[ending_name])
+        rows = self._run_query(query, operation == "queryAll")
+        if rows.is_aggregate or rows.is_count_only or rows.has_subqueries:
+            raise _job_error(
+                400,
+                "Aggregate functions, GROUP BY and child relationship sub-queries are not supported by Bulk API 2.0 "
+                "queries; query the child object directly.",
+            )
         job = QueryJob(
             id=to18("750" + "".join(secrets.choice(_BASE62) for _ in range(12))),
             operation=operation,
-            object=sobject,
+            object=rows.object_name,
             api_version=api_version,
             column_delimiter=delimiter_name,
             line_ending=ending_name,
             created_date=_now(),
-            lines=lines,
+            rows=rows,
             processing_ms=int((time.monotonic() - started) * 1000),
         )
         with self._lock:
@@ -279,15 +245,11 @@ class BulkQueryJobs:
                 start = int(base64.b64decode(str(locator), validate=True).decode("ascii"))
             except (binascii.Error, ValueError, UnicodeDecodeError):
                 raise SalesforceApiError(400, "INVALIDREQUEST", f"Invalid locator: {locator}") from None
-        rows = job.lines[1:]
-        if start < 0 or start > len(rows):
+        total = job.rows.row_count
+        if start < 0 or start > total:
             raise SalesforceApiError(400, "INVALIDREQUEST", f"Invalid locator: {locator}")
-        page = rows[start : start + limit]
+        page = job.rows.flat_page(start, limit)
         end = start + len(page)
-        next_locator = base64.b64encode(str(end).encode()).decode("ascii") if end < len(rows) else "null"
-        return job.lines[0] + "".join(page), next_locator, len(page)
-
-
-def _object_of(query: str) -> str:
-    match = re.search(r"\bfrom\s+(\w+)", query, re.IGNORECASE)
-    return match.group(1) if match else ""
+        next_locator = base64.b64encode(str(end).encode()).decode("ascii") if end < total else "null"
+        text = to_csv(job.rows.columns, page, _DELIMITERS[job.column_delimiter], _LINE_ENDINGS[job.line_ending])
+        return text, next_locator, len(page)
