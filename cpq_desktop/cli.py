@@ -1,5 +1,8 @@
 """Command line entry point: the GUI by default, subcommands for headless work.
 
+Each command is one ``_add_<command>_parser`` function that registers its arguments and its handler
+(``set_defaults(handler=...)``); :func:`main` only parses and dispatches.
+
 Exit codes (documented in the README): 0 success, 1 usage or configuration error, 2 cannot connect or
 authenticate, 3 some records failed, 4 cancelled.
 """
@@ -7,13 +10,14 @@ authenticate, 3 some records failed, 4 cancelled.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from cpq_desktop import __version__
 
@@ -23,28 +27,27 @@ EXIT_CONNECT = 2
 EXIT_RECORDS_FAILED = 3
 EXIT_CANCELLED = 4
 
+_QT_LIBRARIES_HINT = (
+    "On Debian or Ubuntu, install them with: sudo apt-get install libgl1 libegl1 libxkbcommon0 "
+    "libxkbcommon-x11-0 libxcb-cursor0 libfontconfig1 libdbus-1-3 libglib2.0-0 "
+    "(or run 'sh scripts/system-deps.sh' from a source checkout)."
+)
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad usage; 2 means "cannot connect" here, so usage errors exit 1."""
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nRun 'cpq-desktop --help' for the commands.\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nRun '{self.prog} --help' for the commands.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="cpq-desktop",
-        description="Push Salesforce CPQ data into Zuora Billing. Without a command, opens the window.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="open the window connected to a freshly started built-in sandbox (emulated org and tenant)",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _fail(message: str) -> int:
+    print(f"cpq-desktop: {message}", file=sys.stderr)
+    return EXIT_USAGE
 
+
+def _add_sandbox_parser(commands: Any) -> None:
     sandbox = commands.add_parser("sandbox", help="run the emulated Salesforce org and Zuora tenant")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND", required=True)
     serve = sandbox_commands.add_parser(
@@ -59,6 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--salesforce-port", type=int, default=0, metavar="PORT")
     serve.add_argument("--zuora-port", type=int, default=0, metavar="PORT")
+    serve.set_defaults(handler=_serve_sandbox)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="cpq-desktop",
+        description="Push Salesforce CPQ data into Zuora Billing. Without a command, opens the window.",
+        epilog="Exit codes: 0 success, 1 usage or configuration error, 2 cannot connect or authenticate, "
+        "3 some records failed, 4 cancelled.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="open the window connected to a freshly started built-in sandbox (emulated org and tenant)",
+    )
+    parser.set_defaults(handler=_open_gui)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_sandbox_parser(commands)
     return parser
 
 
@@ -66,8 +88,7 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
     if args.orders < 0:
-        print("cpq-desktop: --orders must be 0 or more", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail("--orders must be 0 or more")
     sandbox = Sandbox(
         args.data_dir,
         SandboxOptions(
@@ -95,10 +116,28 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_gui(with_sandbox: bool) -> int:
-    from cpq_desktop.ui.app import run_gui
+def _display_problem() -> str | None:
+    """Why a window cannot open here, checked before Qt aborts the process with a cryptic message."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open. "
+        "Run it in a desktop session, or over SSH with X forwarding (ssh -X). To try it without a screen, "
+        "set QT_QPA_PLATFORM=offscreen."
+    )
 
-    if not with_sandbox:
+
+def _open_gui(args: argparse.Namespace) -> int:
+    problem = _display_problem()
+    if problem:
+        return _fail(problem)
+    try:
+        from cpq_desktop.ui.app import run_gui
+    except ImportError as exc:
+        return _fail(f"the Qt libraries could not be loaded ({exc}). {_QT_LIBRARIES_HINT}")
+    if not args.sandbox:
         return run_gui()
     from cpq_desktop.sandbox.runner import Sandbox
 
@@ -114,9 +153,7 @@ def _open_gui(with_sandbox: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        return _open_gui(with_sandbox=args.sandbox)
-    if args.command == "sandbox":
-        return _serve_sandbox(args)
-    parser.error(f"unknown command {args.command!r}")
-    return EXIT_USAGE
+    if args.sandbox and args.command is not None:
+        parser.error("--sandbox only applies when opening the window (without a command)")
+    result: int = args.handler(args)
+    return result
