@@ -45,6 +45,9 @@ ROUTE_MODULES = (
     "control",
     "accounts",
     "contacts",
+    "catalog",
+    "catalog_read",
+    "orders",
 )
 
 GZIP_THRESHOLD = 1000
