@@ -111,6 +111,11 @@ def apply_rows(
             raise MissingPathError(f"{_row_text(pair_id, row)}: {exc}", path=exc.path, missing=exc.missing) from None
         except MappingError as exc:
             raise MappingError(f"{_row_text(pair_id, row)}: {exc}") from None
+        if is_blank(value) and row.fallback is not None:
+            try:
+                value = resolve_path(record, row.fallback)
+            except MappingError as exc:
+                raise MappingError(f"{_row_text(pair_id, row)} (fallback {row.fallback}): {exc}") from None
         if is_blank(value):
             if row.default is None:
                 continue
@@ -150,6 +155,8 @@ def source_fields(
         if row.kind is SourceKind.FIELD:
             assert row.source is not None
             (optional if row.optional else required).add(row.source)
+            if row.fallback is not None:
+                (optional if row.optional else required).add(row.fallback)
         elif row.kind is SourceKind.DERIVED and (derivation := derivations.get(row.derivation or "")):
             required.update(derivation.reads)
             optional.update(derivation.optional_reads)

@@ -9,7 +9,8 @@
       {"target": "billCycleDay", "constant": 1},
       {"target": "Region__c", "source": "Owner.UserRole.Name"},
       {"target": "billingPeriod", "source": "SBQQ__BillingFrequency__c",
-       "value_map": {"values": {"Monthly": "Month"}, "unmatched": "keep"}, "default": "Month"}
+       "value_map": {"values": {"Monthly": "Month"}, "unmatched": "keep"}, "default": "Month"},
+      {"target": "price", "source": "Per_Period_Price__c", "fallback": "SBQQ__NetPrice__c"}
     ]
   }
 }
@@ -24,7 +25,8 @@ A row fills one Zuora *target* from exactly one of:
 - ``omit``: ``true`` — the target is deliberately not sent (a default the spec lists as "not sent",
   or an admin switching a default off).
 
-``when`` makes a row depend on a connector option (connector-spec §1.2): ``"trigger_dates_on_order"``
+``fallback`` names a second field read when the source is blank; ``default`` is the value sent when
+both are blank. ``when`` makes a row depend on a connector option (connector-spec §1.2): ``"trigger_dates_on_order"``
 or ``"!trigger_dates_on_order"``. ``spec`` and ``why`` say where a default row comes from.
 """
 
@@ -89,7 +91,12 @@ class MappingRow(_Strict):
     constant: Scalar | None = None
     omit: StrictBool = False
     when: str | None = Field(default=None, description="connector option the row depends on; '!' negates")
-    default: Scalar | None = Field(default=None, description="value sent when the source is blank")
+    fallback: str | None = Field(
+        default=None,
+        description="a second Salesforce field or path read when the source is blank (a custom 'price' "
+        "field falling back to SBQQ__NetPrice__c, connector-spec §5.1)",
+    )
+    default: Scalar | None = Field(default=None, description="value sent when the source (and fallback) is blank")
     value_map: ValueMap | None = None
     date_format: str | None = Field(
         default=None, description="strftime pattern for a date or date-time source (Zuora wants %Y-%m-%d)"
@@ -128,13 +135,15 @@ class MappingRow(_Strict):
                 f"source {self.source!r} is neither a Salesforce field or relationship path "
                 "(Name, SBQQ__Product__r.ProductCode) nor derived:<name>"
             )
+        if self.fallback is not None and not FIELD_PATH_RE.match(self.fallback):
+            raise ValueError(f"fallback {self.fallback!r} is not a Salesforce field or relationship path")
         if self.when is not None and self.when.removeprefix("!") not in OPTION_NAMES:
             raise ValueError(
                 f"'when' names {self.when!r}, which is not a connector option; use one of "
                 f"{', '.join(sorted(OPTION_NAMES))} (prefix '!' for off)"
             )
-        if self.source is None and (self.value_map or self.date_format or self.default is not None):
-            raise ValueError(f"row for {self.target!r}: value_map, date_format and default need a 'source'")
+        if self.source is None and (self.value_map or self.date_format or self.fallback or self.default is not None):
+            raise ValueError(f"row for {self.target!r}: value_map, date_format, fallback and default need a 'source'")
         return self
 
     @property

@@ -465,6 +465,8 @@ def check_describe(
             paths: list[tuple[str, bool]] = []
             if row.kind is SourceKind.FIELD and row.source is not None:
                 paths.append((row.source, row.optional))
+                if row.fallback is not None:
+                    paths.append((row.fallback, row.optional))
             elif row.kind is SourceKind.DERIVED and (derivation := derivations.get(row.derivation or "")):
                 paths += [(p, False) for p in derivation.reads] + [(p, True) for p in derivation.optional_reads]
             for path, optional in paths:
