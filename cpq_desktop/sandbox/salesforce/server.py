@@ -22,6 +22,7 @@ from cpq_desktop.sandbox.faults import FaultInjector, FaultSettings
 from cpq_desktop.sandbox.httpserver import LoopbackServer
 from cpq_desktop.sandbox.salesforce.app import OrgRuntime, SalesforceApp
 from cpq_desktop.sandbox.salesforce.control import CONTROL_HEADER, ControlApi, apply_fault_changes
+from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary, generate_org
 from cpq_desktop.sandbox.salesforce.limits import DEFAULT_DAILY_API_LIMIT, ApiLimits
 from cpq_desktop.sandbox.salesforce.store import OrgStore
 from cpq_desktop.sandbox.salesforce.tokens import DEFAULT_SESSION_TIMEOUT_S, ConnectedApp, OrgUser, TokenRegistry
@@ -67,12 +68,14 @@ class SalesforceOrg:
         daily_api_limit: int = DEFAULT_DAILY_API_LIMIT,
         rotate_refresh_tokens: bool = False,
         session_timeout_s: float = DEFAULT_SESSION_TIMEOUT_S,
+        multi_currency: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.tls = tls
         self._port = port
-        self.store = OrgStore(self.data_dir / DATABASE_FILE)
+        # multi_currency applies when the org is created; a reopened org keeps what it was created with.
+        self.store = OrgStore(self.data_dir / DATABASE_FILE, multi_currency=multi_currency)
         keys = _load_or_create_secrets(self.data_dir / CREDENTIALS_FILE)
         user = self.store.get("User", self.store.default_user_id, fields=["Username", "Name", "Email"])
         self.user = OrgUser(
@@ -101,13 +104,11 @@ class SalesforceOrg:
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
-    def generate(self, orders: int, seed: int) -> None:
-        """Fill an empty org with a realistic CPQ data set; an org that already has data is left alone."""
-        if any(self.store.count(name) for name in _DATA_OBJECTS):
-            return
-        from cpq_desktop.sandbox.salesforce.generator import generate_org
-
-        generate_org(self.store, orders=orders, seed=seed)
+    def generate(self, orders: int, seed: int) -> GeneratedSummary | None:
+        """Fill an empty org with a realistic CPQ data set; an org that already has data is left alone (None)."""
+        if any(self.store.count(name, include_deleted=True) for name in _DATA_OBJECTS):
+            return None
+        return generate_org(self.store, orders=orders, seed=seed)
 
     def start(self) -> None:
         if self._server is not None:

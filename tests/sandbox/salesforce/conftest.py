@@ -8,16 +8,20 @@ sandbox CA and ignores the machine's proxy and CA-bundle environment (salesforce
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 from simple_salesforce.api import Salesforce
 
+from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import SandboxTLS, create_tls
 
 API_VERSION = "59.0"
+CPQ_ORDERS = 40
+CPQ_SEED = 7
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +77,25 @@ def sf_org(tmp_path_factory: pytest.TempPathFactory, sf_tls: SandboxTLS) -> Iter
         org.stop()
 
 
+@dataclass(frozen=True)
+class CpqOrg:
+    org: SalesforceOrg
+    summary: GeneratedSummary
+
+
+@pytest.fixture(scope="module")
+def sf_cpq_org(tmp_path_factory: pytest.TempPathFactory, sf_tls: SandboxTLS) -> Iterator[CpqOrg]:
+    """An org filled by the data generator (every showcase deal plus a mix), one per test module."""
+    org = SalesforceOrg(tmp_path_factory.mktemp("sf-cpq-org"), sf_tls)
+    summary = org.generate(orders=CPQ_ORDERS, seed=CPQ_SEED)
+    assert summary is not None
+    org.start()
+    try:
+        yield CpqOrg(org, summary)
+    finally:
+        org.stop()
+
+
 @pytest.fixture
 def sf_client(sf_org: SalesforceOrg, sf_tls: SandboxTLS) -> Callable[..., Salesforce]:
     """``sf_client(**kwargs)`` → a new simple-salesforce client logged in to the module's org."""
@@ -87,9 +110,12 @@ def sf_client(sf_org: SalesforceOrg, sf_tls: SandboxTLS) -> Callable[..., Salesf
 def _reset_org_knobs(request: pytest.FixtureRequest) -> Iterator[None]:
     """Faults and limits a test turns on never leak into the next test of the module."""
     yield
-    if "sf_org" not in request.fixturenames:
+    if "sf_org" in request.fixturenames:
+        org: SalesforceOrg = request.getfixturevalue("sf_org")
+    elif "sf_cpq_org" in request.fixturenames:
+        org = request.getfixturevalue("sf_cpq_org").org
+    else:
         return
-    org: SalesforceOrg = request.getfixturevalue("sf_org")
     org.set_faults(latency_ms=0, jitter_ms=0, error_share=0, drop_share=0, lost_response_share=0)
     used, _ = org.api_usage()
     org.set_daily_api_limit(5_000_000, used=used)
