@@ -22,6 +22,9 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+# pytester runs small throwaway suites against this harness (tests/ui/test_harness.py).
+pytest_plugins = ("pytester",)
+
 
 class MemoryKeyring(KeyringBackend):
     """A dict-backed keyring: tests can inspect exactly what was stored."""
@@ -104,29 +107,30 @@ def fail_on_logged_errors(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def no_leaked_qthreads(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that leaves a QThread running (only when Qt was imported by the test)."""
-    import sys
+def no_leaked_qthreads() -> Iterator[None]:
+    """Fail a test that leaves a QThread running.
 
-    started: list[object] = []
-    qtcore = sys.modules.get("PySide6.QtCore")
-    if qtcore is None:
-        yield
-        return
-    original = qtcore.QThread.start
+    QtCore is imported here rather than looked up in ``sys.modules``: a test that imports Qt lazily
+    (inside the test body, or through the code under test) must be watched too.
+    """
+    from PySide6 import QtCore
 
-    def tracking_start(self: object, *args: object) -> None:
+    started: list[QtCore.QThread] = []
+    original = QtCore.QThread.start
+
+    def tracking_start(self: QtCore.QThread, *args: object) -> None:
         started.append(self)
         original(self, *args)  # type: ignore[arg-type]
 
-    qtcore.QThread.start = tracking_start  # type: ignore[method-assign]
+    QtCore.QThread.start = tracking_start  # type: ignore[method-assign]
     try:
         yield
     finally:
-        qtcore.QThread.start = original  # type: ignore[method-assign]
-    running = [t for t in started if t.isRunning()]  # type: ignore[attr-defined]
+        QtCore.QThread.start = original  # type: ignore[method-assign]
+    running = [t for t in started if t.isRunning()]
     for thread in running:
-        thread.quit()  # type: ignore[attr-defined]
-        thread.wait(5000)  # type: ignore[attr-defined]
+        thread.quit()
+        thread.wait(5000)
     if running:
-        pytest.fail(f"{len(running)} QThread(s) were still running at the end of the test")
+        names = ", ".join(t.objectName() or type(t).__name__ for t in running)
+        pytest.fail(f"{len(running)} QThread(s) were still running at the end of the test: {names}")
