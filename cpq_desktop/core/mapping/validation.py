@@ -60,7 +60,7 @@ _PLAIN_MESSAGES = {
     "string_type": "should be text in double quotes",
     "bool_type": "should be true or false",
     "int_type": "should be a whole number",
-    "literal_error": None,
+    "too_short": "should not be empty",
 }
 
 
@@ -91,7 +91,7 @@ def _message(error: ErrorDetails, kind: str) -> str:
         return "is missing"
     if error["type"] == "value_error":
         return error["msg"].removeprefix("Value error, ")
-    plain = _PLAIN_MESSAGES.get(error["type"]) or error["msg"]
+    plain = _PLAIN_MESSAGES.get(error["type"]) or error["msg"].replace("Input should", "should")
     return f"{plain} (got {json.dumps(error['input'])})"
 
 
