@@ -65,6 +65,23 @@ def _add_sandbox_parser(commands: Any) -> None:
     serve.set_defaults(handler=_serve_sandbox)
 
 
+def _add_mapping_parser(commands: Any) -> None:
+    mapping = commands.add_parser("mapping", help="export or check Salesforce -> Zuora field mappings")
+    mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="SUBCOMMAND", required=True)
+    export = mapping_commands.add_parser(
+        "export-default", help="write the default mapping (every row of connector-spec §2) to FILE"
+    )
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.set_defaults(handler=_mapping_export_default)
+    validate = mapping_commands.add_parser("validate", help="check a mapping file; exit 1 with one line per problem")
+    validate.add_argument("file", type=Path, metavar="FILE")
+    validate.add_argument("--profile", metavar="P", help="check it under this profile's connector options")
+    validate.add_argument(
+        "--describe-dir", type=Path, metavar="DIR", help="also check it against saved describe JSON (DIR/<Object>.json)"
+    )
+    validate.set_defaults(handler=_mapping_validate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cpq-desktop",
@@ -81,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=_open_gui)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_sandbox_parser(commands)
+    _add_mapping_parser(commands)
     return parser
 
 
@@ -113,6 +131,34 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         pass
     finally:
         sandbox.stop()
+    return EXIT_OK
+
+
+def _mapping_export_default(args: argparse.Namespace) -> int:
+    from cpq_desktop.core.mapping import export_default
+
+    try:
+        export_default(args.file)
+    except OSError as exc:
+        return _fail(f"cannot write {args.file}: {exc.strerror}. Check the folder exists and is writable.")
+    print(f"Wrote the default mapping to {args.file}")
+    return EXIT_OK
+
+
+def _mapping_validate(args: argparse.Namespace) -> int:
+    from cpq_desktop.core.mapping import MappingCommandError, describe_dir_lookup, profile_options, validate_file
+
+    try:
+        options = profile_options(args.profile) if args.profile else None
+    except MappingCommandError as exc:
+        return _fail(str(exc))
+    lookup = describe_dir_lookup(args.describe_dir) if args.describe_dir else None
+    problems = validate_file(args.file, lookup, options=options)
+    for problem in problems:
+        print(f"{args.file}: {problem}".replace("\n", " "), file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"{args.file}: the mapping is valid")
     return EXIT_OK
 
 

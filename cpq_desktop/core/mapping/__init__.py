@@ -11,7 +11,14 @@
 """
 
 from cpq_desktop.core.mapping.apply import SourceFields, apply_rows, source_fields, split_custom_fields
-from cpq_desktop.core.mapping.commands import describe_dir_lookup, export_default, validate_file, validate_mapping
+from cpq_desktop.core.mapping.commands import (
+    MappingCommandError,
+    describe_dir_lookup,
+    export_default,
+    profile_options,
+    validate_file,
+    validate_mapping,
+)
 from cpq_desktop.core.mapping.derivations import (
     DERIVATIONS,
     Derivation,
@@ -52,6 +59,7 @@ __all__ = [
     "DescribeLookup",
     "EffectiveMapping",
     "EffectiveRow",
+    "MappingCommandError",
     "MappingError",
     "MappingFile",
     "MappingFileError",
@@ -77,6 +85,7 @@ __all__ = [
     "mapping_to_json",
     "merge",
     "parse_mapping",
+    "profile_options",
     "resolve_path",
     "save_profile_mapping",
     "source_fields",

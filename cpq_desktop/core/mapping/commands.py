@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cpq_desktop.core.config import ConnectorOptions
+from cpq_desktop.core.config import ConfigError, ConfigStore, ConnectorOptions
 from cpq_desktop.core.config.store import atomic_write_text
 from cpq_desktop.core.mapping.derivations import DERIVATIONS, DerivationRegistry
 from cpq_desktop.core.mapping.effective import Origin, default_mapping_text, merge
@@ -21,6 +21,23 @@ from cpq_desktop.core.mapping.validation import (
     check_rows,
     parse_mapping,
 )
+
+
+class MappingCommandError(Exception):
+    """A mapping command cannot run; ``str()`` says why and what to do."""
+
+
+def profile_options(name: str) -> ConnectorOptions:
+    """The connector options of the profile called ``name`` (what ``--profile`` checks a mapping under)."""
+    try:
+        config = ConfigStore().load()
+    except ConfigError as exc:
+        raise MappingCommandError(str(exc)) from None
+    profile = config.profile_named(name)
+    if profile is None:
+        known = ", ".join(repr(p.name) for p in config.profiles) or "none yet"
+        raise MappingCommandError(f"there is no profile named {name!r} (profiles: {known})")
+    return profile.options
 
 
 def export_default(path: Path) -> None:
