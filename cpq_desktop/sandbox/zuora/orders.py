@@ -1,0 +1,132 @@
+"""The Orders API over HTTP: create orders (sync and async), poll async jobs, read orders and line items.
+
+Routes (zuora-api.md §3): ``POST /v1/orders``, ``POST /v1/async/orders``, ``GET /v1/async-jobs/{jobId}``,
+``GET /v1/orders/{orderNumber}``, ``GET /v1/order-line-items/{id}``, plus the subscription reads of
+:mod:`subscriptions_api`. The create response follows ``Zuora-Version``: ``subscriptionNumbers`` up to
+206.0, ``subscriptions`` from 223.0 (§1.4).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Response
+
+from cpq_desktop.sandbox.zuora import errors, subscriptions_api
+from cpq_desktop.sandbox.zuora.limits import Pool
+from cpq_desktop.sandbox.zuora.orders_directory import TenantDirectory
+from cpq_desktop.sandbox.zuora.orders_engine import OrderEngine, OrderResult
+from cpq_desktop.sandbox.zuora.orders_jobs import OrderJobs, jobs_for
+from cpq_desktop.sandbox.zuora.orders_schema import RES_ASYNC_JOB, RES_ORDER, RES_ORDER_LINE_ITEM
+from cpq_desktop.sandbox.zuora.orders_store import SCHEMA, JobBook, OrderBook
+from cpq_desktop.sandbox.zuora.routing import json_response
+from cpq_desktop.sandbox.zuora.store import TenantStore
+from cpq_desktop.sandbox.zuora.versions import SUBSCRIPTIONS_LIST, ZuoraVersion
+
+if TYPE_CHECKING:
+    from cpq_desktop.sandbox.zuora.routing import Router, ZRequest
+
+JOB_TYPE = "AsyncCreateOrder"
+
+
+def register(router: Router) -> None:
+    router.add_schema(SCHEMA)
+    router.add("POST", "/v1/orders", create_order_handler, pool=Pool.HIGH_VOLUME)
+    router.add("POST", "/v1/async/orders", create_order_async_handler, pool=Pool.HIGH_VOLUME)
+    router.add("GET", "/v1/async-jobs/{job_id}", get_job_handler)
+    router.add("GET", "/v1/orders/{order_number}", get_order_handler)
+    router.add("GET", "/v1/order-line-items/{item_id}", get_line_item_handler)
+    subscriptions_api.register(router)
+
+
+def engine_for(store: TenantStore) -> OrderEngine:
+    return OrderEngine(store, TenantDirectory(store))
+
+
+def order_jobs(store: TenantStore) -> OrderJobs:
+    """The tenant's asynchronous order jobs (tests use ``wait``/``held`` on it)."""
+
+    def execute(request: dict[str, Any], version: str, return_ids: bool) -> dict[str, Any]:
+        result = engine_for(store).create(request, is_async=True)
+        body = render_result(result, ZuoraVersion.parse(version), return_ids)
+        body["jobType"] = JOB_TYPE
+        return body
+
+    return jobs_for(store, execute)
+
+
+def render_result(result: OrderResult, version: ZuoraVersion, return_ids: bool) -> dict[str, Any]:
+    """The ``CreateOrderResponse`` body; fields that do not apply are omitted, as Zuora does."""
+    body: dict[str, Any] = {
+        "success": True,
+        "orderNumber": result.order_number,
+        "accountNumber": result.account.number,
+        "status": result.status,
+    }
+    if return_ids:
+        body["orderId"] = result.order_id
+        body["accountId"] = result.account.id
+    if result.subscriptions:
+        if version.at_least(SUBSCRIPTIONS_LIST):
+            entries = []
+            for sub in result.subscriptions:
+                entry = {
+                    "subscriptionNumber": sub.number,
+                    "status": sub.status,
+                    "subscriptionOwnerId": sub.owner.id,
+                    "subscriptionOwnerNumber": sub.owner.number,
+                }
+                if return_ids:
+                    entry["subscriptionId"] = sub.id
+                entries.append(entry)
+            body["subscriptions"] = entries
+        else:
+            body["subscriptionNumbers"] = [sub.number for sub in result.subscriptions]
+        if return_ids:
+            body["subscriptionIds"] = [sub.id for sub in result.subscriptions]
+    if result.line_items:
+        body["orderLineItems"] = result.line_items
+    return body
+
+
+def create_order_handler(req: ZRequest) -> dict[str, Any]:
+    result = engine_for(req.store).create(req.json())
+    return render_result(result, req.version, req.flag("returnIds"))
+
+
+def create_order_async_handler(req: ZRequest) -> Response:
+    body = req.json_object()
+    job_id = order_jobs(req.store).submit(body, str(req.version), req.flag("returnIds"))
+    return json_response({"jobId": job_id, "success": True}, 202)
+
+
+def get_job_handler(req: ZRequest) -> dict[str, Any]:
+    job_id = req.params["job_id"]
+    order_jobs(req.store)
+    with req.store.read() as db:
+        job = JobBook(db).get(job_id)
+    if job is None:
+        raise errors.not_found(RES_ASYNC_JOB, f"Cannot find the asynchronous job '{job_id}'.")
+    body: dict[str, Any] = {"status": job.status, "errors": job.errors, "success": True}
+    if job.result is not None:
+        body["result"] = job.result
+    return body
+
+
+def get_order_handler(req: ZRequest) -> dict[str, Any]:
+    number = req.params["order_number"]
+    with req.store.read() as db:
+        order = OrderBook(db).get(number)
+    if order is None:
+        raise errors.not_found(RES_ORDER, f"The order '{number}' does not exist.")
+    return {"order": order, "success": True}
+
+
+def get_line_item_handler(req: ZRequest) -> dict[str, Any]:
+    item_id = req.params["item_id"]
+    with req.store.read() as db:
+        item = OrderBook(db).line_item(item_id)
+    if item is None:
+        raise errors.not_found(RES_ORDER_LINE_ITEM, f"The order line item '{item_id}' does not exist.")
+    item.pop("_orderNumber", None)
+    return {"orderLineItem": item, "success": True}

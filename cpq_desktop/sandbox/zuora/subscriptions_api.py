@@ -1,0 +1,107 @@
+"""Reading subscriptions back: ``GET /v1/subscriptions/{key}``, ``.../versions/{version}`` and by account.
+
+A key is a subscription number (latest version) or the id of any version (that version). Every custom
+field the tenant defines on Subscription, RatePlan and RatePlanCharge is present, ``null`` when unset,
+as Zuora answers (zuora-api.md §6).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cpq_desktop.sandbox.zuora import account_records, errors
+from cpq_desktop.sandbox.zuora.errors import RES_ACCOUNT
+from cpq_desktop.sandbox.zuora.orders_schema import RES_SUBSCRIPTION
+from cpq_desktop.sandbox.zuora.settings import TenantSettings
+from cpq_desktop.sandbox.zuora.subscriptions import SCHEMA, StoredSubscription, SubscriptionBook, not_found, public
+
+if TYPE_CHECKING:
+    from cpq_desktop.sandbox.zuora.routing import Router, ZRequest
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 40
+
+
+def register(router: Router) -> None:
+    router.add_schema(SCHEMA)
+    router.add("GET", "/v1/subscriptions/accounts/{account_key}", list_for_account_handler)
+    router.add("GET", "/v1/subscriptions/{key}", get_subscription_handler)
+    router.add("GET", "/v1/subscriptions/{key}/versions/{version}", get_version_handler)
+
+
+def view(stored: StoredSubscription, settings: TenantSettings) -> dict[str, Any]:
+    """The wire form of one stored version, with the tenant's custom fields filled in."""
+    doc = public(stored.doc)
+    defaults = _custom_defaults(settings)
+    out = {**defaults["Subscription"], **doc}
+    out["ratePlans"] = [
+        {
+            **defaults["RatePlan"],
+            **rp,
+            "ratePlanCharges": [{**defaults["RatePlanCharge"], **c} for c in rp["ratePlanCharges"]],
+        }
+        for rp in doc["ratePlans"]
+    ]
+    out["isLatestVersion"] = bool(stored.doc.get("isLatestVersion"))
+    return out
+
+
+def _custom_defaults(settings: TenantSettings) -> dict[str, dict[str, None]]:
+    return {
+        obj: dict.fromkeys(settings.custom_field_names(obj)) for obj in ("Subscription", "RatePlan", "RatePlanCharge")
+    }
+
+
+def _find(book: SubscriptionBook, key: str) -> StoredSubscription:
+    stored = book.latest(key) or book.by_id(key)
+    if stored is None:
+        raise not_found(key)
+    if stored.doc.get("subscriptionNumber") == key:
+        return stored
+    # Looked up by the id of an older version: say whether it is still the latest.
+    latest = book.latest(stored.number)
+    stored.doc["isLatestVersion"] = latest is not None and latest.id == stored.id
+    return stored
+
+
+def get_subscription_handler(req: ZRequest) -> dict[str, Any]:
+    with req.store.read() as db:
+        stored = _find(SubscriptionBook(db), req.params["key"])
+    return {**view(stored, req.settings), "success": True}
+
+
+def get_version_handler(req: ZRequest) -> dict[str, Any]:
+    key, raw_version = req.params["key"], req.params["version"]
+    if not raw_version.isdigit():
+        raise errors.invalid_value(RES_SUBSCRIPTION, f"The version '{raw_version}' must be a whole number such as 1.")
+    with req.store.read() as db:
+        book = SubscriptionBook(db)
+        number = key if book.exists(key) else _find(book, key).number
+        stored = book.version(number, int(raw_version))
+        latest = book.latest(number)
+    if stored is None:
+        raise errors.not_found(RES_SUBSCRIPTION, f"Subscription '{key}' has no version {raw_version}.")
+    stored.doc["isLatestVersion"] = latest is not None and latest.id == stored.id
+    return {**view(stored, req.settings), "success": True}
+
+
+def list_for_account_handler(req: ZRequest) -> dict[str, Any]:
+    key = req.params["account_key"]
+    page = _positive(req.query.get("page", "1"), "page")
+    size = min(_positive(req.query.get("pageSize", str(DEFAULT_PAGE_SIZE)), "pageSize"), MAX_PAGE_SIZE)
+    with req.store.read() as db:
+        account = account_records.find_account(db, key)
+        if account is None:
+            raise errors.not_found(RES_ACCOUNT, f"Cannot find entity by key: '{key}'.")
+        subscriptions = SubscriptionBook(db).for_account(account["id"])
+    chunk = subscriptions[(page - 1) * size : page * size]
+    body: dict[str, Any] = {"subscriptions": [view(s, req.settings) for s in chunk], "success": True}
+    if page * size < len(subscriptions):
+        body["nextPage"] = f"{req.raw.host_url.rstrip('/')}{req.path}?page={page + 1}&pageSize={size}"
+    return body
+
+
+def _positive(raw: str, name: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise errors.invalid_value(RES_SUBSCRIPTION, f"'{name}' must be a whole number of at least 1, not '{raw}'.")
+    return int(raw)
