@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
@@ -46,6 +48,25 @@ def _application() -> QApplication:
     return app
 
 
+def _close_on_termination_signals(window: MainWindow) -> Callable[[], None]:
+    """Ctrl+C in the terminal (or SIGTERM) closes the window normally, so state is saved and the
+    sandbox started by ``--sandbox`` is shut down, instead of killing the process mid-way."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: window.close())
+    # Python runs signal handlers only between bytecodes; a no-op timer hands it control regularly.
+    wake_up = QTimer()
+    wake_up.timeout.connect(lambda: None)
+    wake_up.start(250)
+
+    def restore() -> None:
+        wake_up.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
 def run_gui(sandbox_dir: Path | None = None) -> int:
     """Open the main window and run until it is closed; returns the process exit code.
 
@@ -71,13 +92,17 @@ def run_gui(sandbox_dir: Path | None = None) -> int:
                 return EXIT_USAGE
         window = MainWindow(WindowContext(profile=profile, sandbox=sandbox_dir is not None, log_dir=paths.log_dir()))
         window.show()
+        restore_signals = _close_on_termination_signals(window)
         if config_error is not None:
             logger.warning("Settings file unusable: %s", config_error)
             # After the event loop starts, so the dialog opens over the window rather than before it.
             QTimer.singleShot(
                 0, lambda: interaction.current().critical("Settings could not be loaded", str(config_error))
             )
-        exit_code = app.exec()
+        try:
+            exit_code = app.exec()
+        finally:
+            restore_signals()
         if window.isVisible():
             # The loop ended without the window closing (e.g. the desktop session ended): save its state too.
             window.close()

@@ -186,7 +186,13 @@ def test_sandbox_json_becomes_a_profile_with_custom_urls_and_the_ca(tmp_path: Pa
         "salesforce_url": "https://127.0.0.1:40001",
         "zuora_url": "https://127.0.0.1:40002",
         "ca_file": str(tmp_path / "ca.pem"),
-        "credentials": {"salesforce": {"username": "admin@sandbox.example", "client_id": "sandbox-app"}},
+        "credentials": {
+            "salesforce": {
+                "username": "admin@sandbox.example",
+                "client_id": "sandbox-app",
+                "redirect_uri": "http://localhost:1717/OauthRedirect",
+            }
+        },
     }
     (tmp_path / "sandbox.json").write_text(json.dumps(info), encoding="utf-8")
 
@@ -195,6 +201,7 @@ def test_sandbox_json_becomes_a_profile_with_custom_urls_and_the_ca(tmp_path: Pa
     assert profile.zuora.base_url == "https://127.0.0.1:40002"
     assert profile.salesforce.ca_file == profile.zuora.ca_file == tmp_path / "ca.pem"
     assert profile.salesforce.username == "admin@sandbox.example"
+    assert profile.salesforce.callback_port == 1717
     # it is storable like any profile
     assert AppConfig.model_validate_json(AppConfig(profiles=[profile]).model_dump_json()).profiles == [profile]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,6 +55,13 @@ def _text(values: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _redirect_port(values: dict[str, Any]) -> int | None:
+    try:
+        return urlsplit(_text(values, "redirect_uri")).port
+    except ValueError:
+        return None
+
+
 def sandbox_profile(info: SandboxInfo) -> Profile:
     """A profile pointing at a running sandbox. It holds no secrets: those stay in ``sandbox.json``."""
     salesforce_login = info.credentials.get("salesforce", {})
@@ -67,6 +75,7 @@ def sandbox_profile(info: SandboxInfo) -> Profile:
             auth_method=SalesforceAuthMethod.PASSWORD,
             client_id=_text(salesforce_login, "client_id"),
             username=_text(salesforce_login, "username"),
+            callback_port=_redirect_port(salesforce_login) or SalesforceConnection().callback_port,
             ca_file=info.ca_file,
         ),
         zuora=ZuoraConnection(
