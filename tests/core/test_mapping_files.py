@@ -19,6 +19,7 @@ from cpq_desktop.core.mapping import (
     load_profile_mapping,
     mapping_path,
     mapping_to_json,
+    merge,
     parse_mapping,
     save_profile_mapping,
     validate_file,
@@ -256,3 +257,12 @@ def test_a_broken_profile_file_lists_its_problems() -> None:
 def test_profile_ids_that_are_not_safe_file_names_are_refused() -> None:
     with pytest.raises(ValueError, match="letters, digits"):
         mapping_path("../elsewhere")
+
+
+def test_opportunity_rows_apply_only_with_sync_opportunity_fields_on() -> None:
+    mine = MappingFile.model_validate(_file({"Opportunity->Order": [{"target": "Stage__c", "source": "StageName"}]}))
+    effective = merge(mine)
+    opportunity = {"attributes": {"type": "Opportunity"}, "Id": "006000000000001AAA", "StageName": "Closed Won"}
+    assert effective.apply("Opportunity->Order", opportunity, options=ConnectorOptions()) == {}
+    on = ConnectorOptions(sync_opportunity_fields=True)
+    assert effective.apply("Opportunity->Order", opportunity, options=on) == {"Stage__c": "Closed Won"}

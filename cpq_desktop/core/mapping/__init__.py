@@ -7,6 +7,7 @@
 - :mod:`.store` — the admin's mapping per profile;
 - :mod:`.apply` — turning a record into target values;
 - :mod:`.validation` — problems in a file, its meaning, and its fit with describe metadata;
+- :mod:`.tiers` — usage tier boundary conversion (§2.6), for the planner's tier derivations;
 - :mod:`.commands` — ``export_default`` and ``validate_file`` for the command line.
 """
 
@@ -46,6 +47,7 @@ from cpq_desktop.core.mapping.store import (
     mapping_to_json,
     save_profile_mapping,
 )
+from cpq_desktop.core.mapping.tiers import TierBounds, convert_tier_bounds, smallest_unit
 from cpq_desktop.core.mapping.validation import DescribeLookup, Problem, parse_mapping
 
 __all__ = [
@@ -72,8 +74,10 @@ __all__ = [
     "SourceKind",
     "TargetField",
     "TargetKind",
+    "TierBounds",
     "ValueMap",
     "apply_rows",
+    "convert_tier_bounds",
     "default_mapping",
     "default_mapping_text",
     "describe_dir_lookup",
@@ -88,6 +92,7 @@ __all__ = [
     "profile_options",
     "resolve_path",
     "save_profile_mapping",
+    "smallest_unit",
     "source_fields",
     "split_custom_fields",
     "validate_file",

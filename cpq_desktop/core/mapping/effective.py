@@ -52,8 +52,13 @@ class EffectiveMapping:
         return self.sections.get(pair_id, ())
 
     def rows(self, pair_id: str, options: ConnectorOptions | None = None) -> list[MappingRow]:
-        """The pair's rows; with ``options``, only those whose ``when`` condition holds."""
-        return [e.row for e in self.entries(pair_id) if options is None or e.row.applies(options)]
+        """The pair's rows; with ``options``, only those in use (``when`` holds, the section's option is on)."""
+        if options is None:
+            return [e.row for e in self.entries(pair_id)]
+        required = PAIRS[pair_id].requires_option
+        if required is not None and not getattr(options, required):
+            return []
+        return [e.row for e in self.entries(pair_id) if e.row.applies(options)]
 
     def apply(
         self,
@@ -63,7 +68,8 @@ class EffectiveMapping:
         options: ConnectorOptions,
         derivations: DerivationRegistry = DERIVATIONS,
     ) -> dict[str, Any]:
-        return apply_rows(self.rows(pair_id), record, pair_id=pair_id, options=options, derivations=derivations)
+        rows = self.rows(pair_id, options)
+        return apply_rows(rows, record, pair_id=pair_id, options=options, derivations=derivations)
 
 
 def merge(overrides: MappingFile, defaults: MappingFile | None = None) -> EffectiveMapping:

@@ -246,6 +246,8 @@ def _value_problems(
     if target is None:
         return problems
     words = _KIND_WORDS[target.kind]
+    if target.kind in (TargetKind.OBJECT, TargetKind.LIST) and row.kind is SourceKind.FIELD:
+        problems.append(f"Zuora expects {words} for '{row.target}'; a Salesforce field cannot fill it")
     if row.kind is SourceKind.CONSTANT and not _kind_accepts(target.kind, row.constant):
         problems.append(f"Zuora expects {words} for '{row.target}', but the constant is {json.dumps(row.constant)}")
     if row.default is not None and not _kind_accepts(target.kind, row.default):
