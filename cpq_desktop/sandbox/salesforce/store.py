@@ -66,7 +66,7 @@ def record_url(sobject: str, record_id: str, api_version: str = DEFAULT_API_VERS
 
 
 def unknown_object(name: str) -> SalesforceApiError:
-    return SalesforceApiError(404, "NOT_FOUND", f"The requested resource does not exist: sObject type '{name}'")
+    return SalesforceApiError(404, "NOT_FOUND", "The requested resource does not exist")
 
 
 class OrgStore:
