@@ -8,13 +8,16 @@ BIN := $(VENV)/bin
 .PHONY: run test lint typecheck pytest sysdeps screenshots clean
 
 $(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "Python 3.11 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "Point PYTHON at a newer one, e.g. make PYTHON=python3.12 test"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 sysdeps:
-	@sh scripts/system-deps.sh
+	@PYTHON=$(PYTHON) sh scripts/system-deps.sh
 
 run: sysdeps $(BIN)/.installed
 	$(BIN)/cpq-desktop --sandbox
