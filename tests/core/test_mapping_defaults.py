@@ -21,6 +21,7 @@ from cpq_desktop.core.mapping import (
     default_mapping,
     default_mapping_text,
     export_default,
+    mapping_to_json,
     validate_file,
     validate_mapping,
 )
@@ -210,3 +211,8 @@ def test_export_default_writes_the_shipped_resource_and_it_round_trips(tmp_path:
     reloaded = MappingFile.model_validate_json(text)
     assert reloaded == default_mapping()
     assert sum(len(rows) for rows in reloaded.sections.values()) >= 130
+
+
+def test_the_resource_is_written_in_the_format_the_app_saves_mappings_in() -> None:
+    # so an admin's saved mapping and the exported defaults diff line by line
+    assert mapping_to_json(default_mapping()) == default_mapping_text()
