@@ -21,7 +21,7 @@ SALES_REPS: tuple[tuple[str, str], ...] = (
 
 def add_sales_reps(ctx: GenContext) -> None:
     """Account owners; the integration user (``ctx.users[0]``) creates every record."""
-    created = at_time(ANCHOR_DATE - timedelta(days=1400), 9, 0)
+    created = at_time(ANCHOR_DATE - timedelta(days=2300), 9, 0)
     for first, last in SALES_REPS:
         username = f"{first}.{last}@cpq-sandbox.example".lower()
         ctx.users.append(
@@ -65,6 +65,7 @@ class AccountFactory:
         self._count += 1
         place = locality or (parent_locality(parent) if parent else rng.choice(directory.LOCALITIES))
         account_name = name or self._unique_name(place)
+        currency = place.currency if place.currency in ctx.currencies else ctx.currencies[0]
         billing = self._address(place) if billing_address else None
         # A sold-to site elsewhere in the same country for some accounts, the billing address for most.
         shipping = None
@@ -72,7 +73,7 @@ class AccountFactory:
             shipping = self._address(place) if rng.random() < 0.25 else billing
         owner = rng.choice(ctx.users[1:]) if len(ctx.users) > 1 else ctx.integration_user
         created = at_time(
-            ANCHOR_DATE - timedelta(days=1200 - rng.randint(0, 100)), rng.randint(8, 18), rng.randint(0, 59)
+            ANCHOR_DATE - timedelta(days=2100 - rng.randint(0, 200)), rng.randint(8, 18), rng.randint(0, 59)
         )
         slug = re.sub(r"[^a-z0-9]+", "", account_name.lower())[:24] or "customer"
         values: dict[str, object] = {
@@ -80,7 +81,7 @@ class AccountFactory:
             "AccountNumber": f"CUST-{self._count:06d}",
             "ParentId": parent.ref if parent else None,
             "OwnerId": owner,
-            "CurrencyIsoCode": place.currency,
+            "CurrencyIsoCode": currency,
             "Type": account_type,
             "Industry": rng.choice(directory.INDUSTRIES),
             "Phone": f"{place.phone_prefix} {rng.randint(200, 999)} {rng.randint(1000, 9999)}",
@@ -94,7 +95,7 @@ class AccountFactory:
         info = AccountInfo(
             ref=ref,
             name=account_name,
-            currency=place.currency,
+            currency=currency,
             billing=billing,
             shipping=shipping,
             owner=owner,

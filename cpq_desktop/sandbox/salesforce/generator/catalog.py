@@ -435,7 +435,7 @@ def round_money(amount: float, currency: str) -> float:
 
 def add_catalog(ctx: GenContext) -> None:
     """Price books, products, price book entries in every currency, and consumption schedules with rates."""
-    created = at_time(ANCHOR_DATE - timedelta(days=1300), 9, 0)
+    created = at_time(ANCHOR_DATE - timedelta(days=2200), 9, 0)
     catalog = ctx.catalog
     catalog.pricebooks["standard"] = ctx.add(
         "Pricebook2",
@@ -484,7 +484,7 @@ def add_catalog(ctx: GenContext) -> None:
         )
     for pricebook, discount in (("standard", 0.0), ("partner", PARTNER_DISCOUNT)):
         for product in PRODUCTS:
-            for currency in CURRENCIES:
+            for currency in ctx.currencies:
                 price = round_money(convert(product.list_price_usd, currency) * (1 - discount / 100.0), currency)
                 if product.list_price_usd < 1:
                     price = convert(product.list_price_usd * (1 - discount / 100.0), currency)
@@ -503,11 +503,11 @@ def add_catalog(ctx: GenContext) -> None:
                 catalog.entries[(pricebook, product.key, currency)] = (entry, price)
     schedules = {schedule.key: schedule for product in PRODUCTS for schedule in product.schedules}
     for schedule in schedules.values():
-        for currency in CURRENCIES:
+        for currency in ctx.currencies:
             schedule_ref = ctx.add(
                 "ConsumptionSchedule",
                 {
-                    "Name": f"{schedule.name} ({currency})",
+                    "Name": f"{schedule.name} ({currency})" if len(ctx.currencies) > 1 else schedule.name,
                     "IsActive": True,
                     "Type": schedule.type,
                     "RatingMethod": "Tier",
@@ -537,7 +537,7 @@ def add_catalog(ctx: GenContext) -> None:
                 )
     for product in PRODUCTS:
         for schedule in product.schedules:
-            for currency in CURRENCIES:
+            for currency in ctx.currencies:
                 catalog.product_schedules[(product.key, schedule.key, currency)] = ctx.add(
                     "ProductConsumptionSchedule",
                     {

@@ -44,8 +44,10 @@ class CatalogRefs:
 class GenContext:
     """Everything a generation step reads or appends to."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, currencies: tuple[str, ...]) -> None:
         self.rng = random.Random(seed)
+        # The org's currencies, corporate currency first; a single-currency org has just that one.
+        self.currencies = currencies
         self.buffer = RecordBuffer()
         self.catalog = CatalogRefs()
         self.users: list[Ref | str] = []

@@ -37,6 +37,8 @@ def write_buffer(store: OrgStore, buffer: RecordBuffer) -> dict[Ref, str]:
     unknown = set(buffer.rows) - set(INSERT_ORDER)
     if unknown:
         raise ValueError(f"no insert order for generated objects: {', '.join(sorted(unknown))}")
+    # A single-currency org has no CurrencyIsoCode fields; its generated rows are all in the corporate currency.
+    skipped = frozenset() if store.multi_currency else frozenset({"CurrencyIsoCode"})
     resolved: dict[Ref, str] = {}
     # (sobject, field) -> [(row index, target)]
     deferred: dict[tuple[str, str], list[tuple[int, Ref]]] = {}
@@ -48,7 +50,7 @@ def write_buffer(store: OrgStore, buffer: RecordBuffer) -> dict[Ref, str]:
         for index, row in enumerate(rows):
             values: dict[str, Any] = {}
             for name, value in row.items():
-                if value is None:
+                if value is None or name in skipped:
                     # Empty is the column default; leaving it out spares the store a conversion per field.
                     continue
                 if isinstance(value, Ref):

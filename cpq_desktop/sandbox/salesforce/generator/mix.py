@@ -93,8 +93,11 @@ class DealMix:
             term = 12
         lines = self._lines(evergreen=evergreen, mdq=mdq)
         # Deals that will be amended or renewed start early enough for that to have happened by the anchor.
-        latest = 60 if index % 4 in (0, 2) else (term or 12) * 31
-        start = ANCHOR_DATE - timedelta(days=rng.randint(latest, latest + 900))
+        if index % 4 in (0, 2):
+            start = ANCHOR_DATE - timedelta(days=rng.randint(60, 900))
+        else:
+            latest = (term or 12) * 31
+            start = ANCHOR_DATE - timedelta(days=rng.randint(latest, latest + 500))
         if rng.random() < 0.7:
             start = start.replace(day=1)
         channel = account.kind == "Customer - Channel"
@@ -166,13 +169,18 @@ class DealMix:
             return
         roll = rng.random()
         changes: list[Change] = []
-        adjustable = [chain for chain in live if chain.product.pricing_method == "List" and chain.quantity > 1]
+        # Quantities change on per-unit subscriptions (seats, nodes), not on flat fees or metered usage.
+        adjustable = [
+            chain
+            for chain in live
+            if chain.product.pricing_method == "List" and chain.product.charge_type == "Recurring"
+        ]
         owned = {chain.product.key for chain in live}
-        if roll < 0.35 and live:
-            chain = rng.choice(adjustable or live)
-            changes.append(SetQuantity(chain, chain.quantity + rng.randint(1, 50)))
-        elif roll < 0.55 and adjustable:
+        if roll < 0.35 and adjustable:
             chain = rng.choice(adjustable)
+            changes.append(SetQuantity(chain, chain.quantity + rng.randint(1, 50)))
+        elif roll < 0.55 and any(chain.quantity > 1 for chain in adjustable):
+            chain = rng.choice([chain for chain in adjustable if chain.quantity > 1])
             changes.append(SetQuantity(chain, max(1.0, chain.quantity - rng.randint(1, int(chain.quantity)))))
         elif roll < 0.75:
             candidates = [key for key, _, _ in TERMED_MENU if key not in owned and key != "bundle"]

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from cpq_desktop.sandbox.salesforce.generator.accounts import AccountFactory, add_sales_reps
-from cpq_desktop.sandbox.salesforce.generator.catalog import PRODUCTS, add_catalog
+from cpq_desktop.sandbox.salesforce.generator.catalog import CORPORATE_CURRENCY, CURRENCIES, PRODUCTS, add_catalog
 from cpq_desktop.sandbox.salesforce.generator.context import GenContext
 from cpq_desktop.sandbox.salesforce.generator.cpq import CpqEngine
 from cpq_desktop.sandbox.salesforce.generator.dates import ANCHOR_DATE
@@ -69,7 +69,7 @@ def generate_org(store: OrgStore, orders: int, seed: int) -> GeneratedSummary:
             f"the org at {store.db_path} already holds data; generate into a new data directory "
             "or delete this one first"
         )
-    ctx = GenContext(seed)
+    ctx = GenContext(seed, CURRENCIES if store.multi_currency else (CORPORATE_CURRENCY,))
     ctx.users.append(store.default_user_id)
     add_sales_reps(ctx)
     add_catalog(ctx)
