@@ -355,7 +355,6 @@ DERIVATIONS = DerivationRegistry(
                 "Bill To contact, in order of preference: the order's Bill To Contact (created when missing), "
                 "a new contact from the order's billing address, the account's Bill To (connector-spec §2.2).",
                 (_SUB, _OLI),
-                reads=(),
                 spec="connector-spec §2.2",
             ),
             _d(

@@ -145,19 +145,18 @@ def parse_mapping(text: str) -> tuple[MappingFile | None, list[Problem]]:
         return None, [
             Problem("schema_version", f"{version} is not a mapping schema this app ever wrote (use {SCHEMA_VERSION})")
         ]
-    problems: list[Problem] = []
     sections = raw.get("sections")
-    if isinstance(sections, dict):
-        for name in [n for n in sections if n not in PAIRS]:
-            problems.append(
-                Problem(
-                    "sections",
-                    f"unknown object pair '{name}'{_suggest(name, PAIRS)}; the pairs a mapping can have are "
-                    f"{', '.join(PAIRS)}",
-                )
-            )
-            raw = {**raw, "sections": {k: v for k, v in sections.items() if k != name}}
-            sections = raw["sections"]
+    unknown = [name for name in sections if name not in PAIRS] if isinstance(sections, dict) else []
+    problems = [
+        Problem(
+            "sections",
+            f"unknown object pair '{name}'{_suggest(name, PAIRS)}; the pairs a mapping can have are {', '.join(PAIRS)}",
+        )
+        for name in unknown
+    ]
+    if unknown:
+        # check the rest of the file too, so every problem is reported at once
+        raw = {**raw, "sections": {k: v for k, v in raw["sections"].items() if k in PAIRS}}
     try:
         mapping = MappingFile.model_validate(raw)
     except ValidationError as exc:
