@@ -47,6 +47,8 @@ ROUTE_MODULES = (
     "contacts",
     "catalog",
     "catalog_read",
+    "object_query",
+    "zoql",
     "orders",
 )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from cpq_desktop.sandbox.faults import FaultInjector
 from cpq_desktop.sandbox.zuora.idempotency import IdempotencyCache
 from cpq_desktop.sandbox.zuora.limits import ConcurrencyLimiter, MinuteCounter, Pool
+from cpq_desktop.sandbox.zuora.query_cursors import QueryCursors
 from cpq_desktop.sandbox.zuora.settings import TenantSettings
 from cpq_desktop.sandbox.zuora.store import TenantStore
 from cpq_desktop.sandbox.zuora.tokens import ClientCredentials, TokenIssuer
@@ -27,6 +28,7 @@ class TenantRuntime:
     faults: FaultInjector = field(default_factory=FaultInjector)
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     minute: MinuteCounter = field(default_factory=MinuteCounter)
+    cursors: QueryCursors = field(default_factory=QueryCursors)
     limiter: ConcurrencyLimiter = field(init=False)
     idempotency: IdempotencyCache = field(init=False)
 

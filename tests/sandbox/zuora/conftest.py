@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -96,11 +96,22 @@ def zuora_anon(zuora_tenant: ZuoraTenant) -> Iterator[TenantSession]:
         yield session
 
 
-@pytest.fixture
-def zuora(zuora_tenant: ZuoraTenant) -> Iterator[TenantSession]:
-    with TenantSession(zuora_tenant.url, zuora_tenant.tls.ca_file) as session:
+@pytest.fixture(scope="session")
+def zuora_session_factory(zuora_tenant: ZuoraTenant) -> Callable[[], TenantSession]:
+    """Build an authenticated session (for module-scoped fixtures that set up data); close it yourself."""
+
+    def build() -> TenantSession:
+        session = TenantSession(zuora_tenant.url, zuora_tenant.tls.ca_file)
         session.authenticate(zuora_tenant.credentials())
         session.headers["Zuora-Version"] = API_VERSION
+        return session
+
+    return build
+
+
+@pytest.fixture
+def zuora(zuora_session_factory: Callable[[], TenantSession]) -> Iterator[TenantSession]:
+    with zuora_session_factory() as session:
         yield session
 
 
