@@ -303,7 +303,8 @@ class Catalog:
 
 def _created(response: requests.Response) -> str:
     body = response.json()
-    assert response.status_code == 200 and body.get("Success") is True, response.text
+    assert response.status_code == 200, response.text
+    assert body.get("Success") is True, response.text
     return str(body["Id"])
 
 
@@ -342,7 +343,11 @@ def orders_client(zuora_tenant: ZuoraTenant) -> Iterator[ZuoraClient]:
 
 @pytest.fixture(scope="session")
 def catalog(orders_client: ZuoraClient) -> Catalog:
-    client = orders_client
+    return build_catalog(orders_client)
+
+
+def build_catalog(client: ZuoraClient) -> Catalog:
+    """The products the tests order from, created through the CRUD API as an admin would."""
     tag = uuid.uuid4().hex[:6].upper()
     product = _created(
         client.post(
