@@ -325,7 +325,7 @@ def test_dates_reach_zuora_unchanged_whatever_the_machine_time_zone(machine_tz: 
 def test_order_line_item_defaults_with_planner_supplied_values() -> None:
     derivations = DERIVATIONS.provide(
         product_rate_plan_charge_id=lambda record, ctx: f"prpc-for-{record['Product2Id']}",
-        invoice_owner_account_number=lambda record, ctx: None,
+        order_line_item_invoice_owner_account_number=lambda record, ctx: None,
         order_line_item_owner_account_number=lambda record, ctx: None,
         bill_to_contact_id=lambda record, ctx: "2c9-billto",
         sold_to_contact_id=lambda record, ctx: "2c9-soldto",

@@ -339,9 +339,17 @@ DERIVATIONS = DerivationRegistry(
                 "invoice_owner_account_number",
                 "Zuora account number of Order.InvoiceOwner__c (created on the fly when missing); defaults "
                 "to the order's account.",
-                (_SUB, _OLI),
-                optional_reads=("SBQQ__OrderProduct__r.Order.InvoiceOwner__c", "Order.InvoiceOwner__c"),
-                spec="connector-spec §2.4, §2.7, §3.9",
+                (_SUB,),
+                optional_reads=("SBQQ__OrderProduct__r.Order.InvoiceOwner__c",),
+                spec="connector-spec §2.4, §3.9",
+            ),
+            _d(
+                "order_line_item_invoice_owner_account_number",
+                "Zuora account number of Order.InvoiceOwner__c; an order line item is billed to its order's "
+                "account, so the planner sends the item in an order of that account.",
+                (_OLI,),
+                optional_reads=("Order.InvoiceOwner__c",),
+                spec="connector-spec §2.7",
             ),
             _d(
                 "order_line_item_owner_account_number",

@@ -120,7 +120,7 @@ class MappingRow(_Strict):
             name
             for name, present in (
                 ("source", self.source is not None),
-                ("constant", "constant" in self.model_fields_set and self.constant is not None),
+                ("constant", self.constant is not None),
                 ("omit", self.omit),
             )
             if present
