@@ -95,6 +95,8 @@ class Plan:
     id_index: int
     is_aggregate: bool = False
     count_only: bool = False
+    # For record queries, ``sql`` selects only the ids; rows_sql + "(?, ?, …)" fetches their full rows.
+    rows_sql: str = ""
     flat_columns: list[tuple[str, int, FieldDef]] = field(default_factory=list)
 
     @property
@@ -222,7 +224,8 @@ class Compiler:
         nodes = self._select_nodes(query, scope, columns, allow_subqueries=True)
         where_sql, where_params = self._where(query.where, scope)
         order_sql = self._order_by(query.order_by, scope, aggregate=False)
-        sql = f"SELECT {', '.join(columns)} FROM {scope.from_sql()} WHERE {scope.live_filter()}"
+        # The cursor snapshots the matching ids in order, then builds each page from them (rows_sql).
+        sql = f"SELECT {scope.alias}.Id FROM {scope.from_sql()} WHERE {scope.live_filter()}"
         if where_sql:
             sql += f" AND ({where_sql})"
         if order_sql:
@@ -230,6 +233,7 @@ class Compiler:
         params = list(where_params)
         sql, params = self._limit_offset(sql, params, query)
         plan = Plan(obj.name, sql, params, nodes, 0)
+        plan.rows_sql = f"SELECT {', '.join(columns)} FROM {scope.from_sql()} WHERE {scope.alias}.Id IN "
         plan.flat_columns = _flatten(nodes, "")
         return plan
 

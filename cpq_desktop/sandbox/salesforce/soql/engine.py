@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..store import OrgStore
 
 _PLAN_CACHE_SIZE = 256
+# Ids per statement when fetching rows (well under SQLite's limit on bound parameters).
+_ID_CHUNK = 5000
 
 
 @dataclass
@@ -40,6 +42,7 @@ class QueryCursor:
     def __init__(self, store: OrgStore, plan: Plan, rows: list[tuple[Any, ...]], total: int, api_version: str):
         self._store = store
         self._plan = plan
+        # Aggregate rows, or 1-tuples of record ids (the snapshot) when plan.rows_sql is set.
         self._rows = rows
         self.total_size = total
         self._api_version = api_version
@@ -72,7 +75,7 @@ class QueryCursor:
 
     def page(self, start: int, count: int) -> list[dict[str, Any]]:
         """Records ``start`` … ``start + count - 1`` as REST JSON."""
-        rows = self._rows[start : start + count]
+        rows = self._page_rows(start, count)
         if self._plan.is_aggregate:
             return [_aggregate_record(self._plan.nodes, row) for row in rows]
         children: dict[str, dict[str, dict[str, Any]]] = {}
@@ -86,8 +89,22 @@ class QueryCursor:
         """Rows as lists of JSON values in :attr:`columns` order (parent fields flattened, null without a parent)."""
         return [
             [from_db(fdef, row[index]) for _name, index, fdef in self._plan.flat_columns]
-            for row in self._rows[start : start + count]
+            for row in self._page_rows(start, count)
         ]
+
+    def _page_rows(self, start: int, count: int) -> list[tuple[Any, ...]]:
+        snapshot = self._rows[start : start + count]
+        if not self._plan.rows_sql or not snapshot:
+            return snapshot
+        wanted = [row[0] for row in snapshot]
+        by_id: dict[str, tuple[Any, ...]] = {}
+        with self._store.lock:
+            for first in range(0, len(wanted), _ID_CHUNK):
+                chunk = wanted[first : first + _ID_CHUNK]
+                sql = f"{self._plan.rows_sql}({', '.join('?' for _ in chunk)})"
+                for row in self._store.connection.execute(sql, chunk):
+                    by_id[row[0]] = row
+        return [by_id[record_id] for record_id in wanted if record_id in by_id]
 
     def all(self) -> QueryResult:
         return QueryResult(self.total_size, self.page(0, len(self._rows)))
