@@ -605,6 +605,11 @@ def _in_range(day: str, start: date, end: date) -> bool:
         ("THIS_QUARTER", date(2024, 4, 1), date(2024, 7, 1)),
         ("N_DAYS_AGO:10", TODAY - timedelta(days=10), TODAY - timedelta(days=9)),
         ("THIS_WEEK", date(2024, 6, 9), date(2024, 6, 16)),
+        ("LAST_N_MONTHS:2", date(2024, 4, 1), date(2024, 6, 1)),
+        ("LAST_90_DAYS", TODAY - timedelta(days=90), TODAY + timedelta(days=1)),
+        ("NEXT_N_DAYS:20", TODAY + timedelta(days=1), TODAY + timedelta(days=21)),
+        ("THIS_FISCAL_YEAR", date(2024, 1, 1), date(2025, 1, 1)),
+        ("N_FISCAL_QUARTERS_AGO:1", date(2024, 1, 1), date(2024, 4, 1)),
     ],
 )
 def test_relative_date_literals_on_a_date_field(org: Org, literal: str, start: date, end: date) -> None:
@@ -914,10 +919,29 @@ def test_query_errors_have_the_real_shape(org: Org, soql: str, code: str, pos: t
     row, column = pos
     lines = body["message"].split("\n")
     assert lines[0] == ""
-    assert lines[1] == soql.split("\n")[row - 1]
-    assert lines[2] == " " * (column - 1) + "^"
+    excerpt, caret = lines[1], lines[2]
+    assert caret.strip() == "^"
+    start = column - 1 - caret.index("^")
+    assert soql.split("\n")[row - 1][start : start + len(excerpt)] == excerpt
     assert lines[3] == f"ERROR at Row:{row}:Column:{column}"
     assert detail in lines[4]
+
+
+def test_error_quotes_four_tokens_either_side_of_the_culprit(org: Org) -> None:
+    soql = "SELECT Id, Name, Phone, Website, Nope__c, Type, Industry, ParentId, OwnerId FROM Account"
+    with pytest.raises(SalesforceApiError) as caught:
+        org.store.query(soql)
+    assert caught.value.message.split("\n")[1:4] == [
+        "Phone, Website, Nope__c, Type, Industry",
+        "                ^",
+        "ERROR at Row:1:Column:34",
+    ]
+
+
+def test_error_on_a_later_line_names_that_row(org: Org) -> None:
+    with pytest.raises(SalesforceApiError) as caught:
+        org.store.query("SELECT Id\nFROM Account\nWHERE Nope__c = 1")
+    assert caught.value.message.split("\n")[1:4] == ["WHERE Nope__c = 1", "      ^", "ERROR at Row:3:Column:7"]
 
 
 def test_currency_field_is_unknown_on_a_single_currency_org(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """SOQL date literals (TODAY, LAST_N_DAYS:n, THIS_QUARTER…) as half-open date ranges [start, end).
 
-The emulated org's time zone is GMT, and weeks start on Sunday (the en_US locale), so ranges are plain UTC dates.
+The emulated org's time zone is GMT, weeks start on Sunday (the en_US locale) and the fiscal year is the calendar
+year (the org default), so ranges are plain UTC dates and the FISCAL literals equal their calendar twins.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ WITH_N = frozenset(
         "LAST_N_YEARS",
         "NEXT_N_YEARS",
         "N_YEARS_AGO",
+        "LAST_N_FISCAL_QUARTERS",
+        "NEXT_N_FISCAL_QUARTERS",
+        "N_FISCAL_QUARTERS_AGO",
+        "LAST_N_FISCAL_YEARS",
+        "NEXT_N_FISCAL_YEARS",
+        "N_FISCAL_YEARS_AGO",
     }
 )
 WITHOUT_N = frozenset(
@@ -46,6 +53,12 @@ WITHOUT_N = frozenset(
         "LAST_YEAR",
         "THIS_YEAR",
         "NEXT_YEAR",
+        "LAST_FISCAL_QUARTER",
+        "THIS_FISCAL_QUARTER",
+        "NEXT_FISCAL_QUARTER",
+        "LAST_FISCAL_YEAR",
+        "THIS_FISCAL_YEAR",
+        "NEXT_FISCAL_YEAR",
     }
 )
 
@@ -66,6 +79,7 @@ def _quarter_start(day: date) -> date:
 
 def date_range(name: str, n: int | None, today: date) -> tuple[date, date]:
     """The range [start, end) a literal covers; ``name`` upper-case and known (see WITH_N/WITHOUT_N)."""
+    name = name.replace("_FISCAL", "")
     one_day = timedelta(days=1)
     tomorrow = today + one_day
     week = _week_start(today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -18,15 +19,35 @@ def _parser() -> Lark:
     return Lark(SOQL_GRAMMAR, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
 
 
+# Tokens as the excerpt in error messages counts them: quoted strings, names and dotted paths, numbers and dates,
+# then any other single character.
+_EXCERPT_TOKEN = re.compile(r"'(?:[^'\\]|\\.)*'?|[\w.:+-]+|\S")
+_EXCERPT_CONTEXT = 4
+
+
+def _excerpt(line: str, column: int) -> tuple[str, int]:
+    """The part of ``line`` the real API quotes around ``column`` (four tokens either side) and the caret offset."""
+    spans = [m.span() for m in _EXCERPT_TOKEN.finditer(line)]
+    offset = column - 1
+    index = next((i for i, (start, end) in enumerate(spans) if offset < end), len(spans))
+    if not spans:
+        return line, offset
+    first = spans[max(index - _EXCERPT_CONTEXT, 0)][0]
+    last = spans[min(index + _EXCERPT_CONTEXT, len(spans) - 1)][1]
+    return line[first:last], max(offset - first, 0)
+
+
 def query_error(soql: str, pos: ast.Pos | None, error_code: str, detail: str) -> SalesforceApiError:
-    """An error whose message points at ``pos`` in the query as the real API does (query line, caret, row/column)."""
+    """An error whose message points at ``pos`` as the real API does: an excerpt of the query line, a caret under
+    the offending token, ``ERROR at Row:r:Column:c`` and the explanation, one per line."""
     if pos is None:
         return SalesforceApiError(400, error_code, detail)
     row, column = pos
     lines = soql.split("\n")
     line = lines[row - 1] if 0 < row <= len(lines) else soql
-    caret = " " * max(column - 1, 0) + "^"
-    return SalesforceApiError(400, error_code, f"\n{line}\n{caret}\nERROR at Row:{row}:Column:{column}\n{detail}")
+    excerpt, caret_at = _excerpt(line, column)
+    caret = " " * caret_at + "^"
+    return SalesforceApiError(400, error_code, f"\n{excerpt}\n{caret}\nERROR at Row:{row}:Column:{column}\n{detail}")
 
 
 def malformed(soql: str, pos: ast.Pos | None, detail: str) -> SalesforceApiError:
