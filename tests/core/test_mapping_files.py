@@ -266,3 +266,27 @@ def test_opportunity_rows_apply_only_with_sync_opportunity_fields_on() -> None:
     assert effective.apply("Opportunity->Order", opportunity, options=ConnectorOptions()) == {}
     on = ConnectorOptions(sync_opportunity_fields=True)
     assert effective.apply("Opportunity->Order", opportunity, options=on) == {"Stage__c": "Closed Won"}
+
+
+def test_nested_targets_are_checked_field_by_field() -> None:
+    mapping = MappingFile.model_validate(
+        _file(
+            {
+                "Account->Account": [
+                    {"target": "taxInfo/VATId", "source": "VAT__c"},
+                    {"target": "taxInfo/VatID", "source": "VAT__c"},
+                    {"target": "taxInfo/exemptEffectiveDate", "constant": "2024-02-30"},
+                ]
+            }
+        )
+    )
+    messages = [str(p) for p in validate_mapping(mapping)]
+    assert len(messages) == 2
+    assert messages[0].startswith(
+        "Account->Account row 2 ('taxInfo/VatID'): 'taxInfo/VatID' is not a Zuora Account field this app knows "
+        "(did you mean 'taxInfo/VATId'?)"
+    )
+    assert messages[1] == (
+        "Account->Account row 3 ('taxInfo/exemptEffectiveDate'): Zuora expects a date (YYYY-MM-DD) for "
+        "'taxInfo/exemptEffectiveDate', but the constant is \"2024-02-30\""
+    )

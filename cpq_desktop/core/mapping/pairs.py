@@ -15,7 +15,7 @@ the request shape, which depends on the charge model or is a list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -37,6 +37,8 @@ class TargetField:
     kind: TargetKind = TargetKind.STRING
     required: bool = False
     description: str = ""
+    # not a request field as named: the planner turns it into the request's shape
+    logical: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,6 @@ class ObjectPair:
     custom_fields: bool = True
     # a connector option (connector-spec §1.2) that must be on for the section to be used
     requires_option: str | None = None
-    # open containers whose children are Zuora fields not listed one by one (taxInfo/VATId)
-    containers: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def label(self) -> str:
@@ -68,12 +68,6 @@ class ObjectPair:
             if target.name == name:
                 return target
         return None
-
-    def knows_target(self, name: str) -> bool:
-        if self.target(name) is not None:
-            return True
-        head = name.split("/", 1)[0]
-        return "/" in name and head in self.containers
 
 
 _STR, _NUM, _INT, _BOOL, _DATE, _OBJ, _LIST = (
@@ -87,8 +81,10 @@ _STR, _NUM, _INT, _BOOL, _DATE, _OBJ, _LIST = (
 )
 
 
-def _t(name: str, kind: TargetKind = _STR, required: bool = False, description: str = "") -> TargetField:
-    return TargetField(name, kind, required, description)
+def _t(
+    name: str, kind: TargetKind = _STR, required: bool = False, description: str = "", *, logical: bool = False
+) -> TargetField:
+    return TargetField(name, kind, required, description, logical)
 
 
 _CONTACT_TARGETS = (
@@ -125,7 +121,6 @@ ACCOUNT = ObjectPair(
     target_object="Zuora Account",
     spec="connector-spec §2.1",
     standard_targets=True,
-    containers=frozenset({"taxInfo"}),
     targets=(
         _t("name", required=True),
         _t("accountNumber"),
@@ -150,6 +145,21 @@ ACCOUNT = ObjectPair(
         _t("allowInvoiceEdit", _BOOL),
         _t("sequenceSetId"),
         _t("taxInfo", _OBJ),
+        *(
+            _t(f"taxInfo/{name}", _DATE if name.endswith("Date") else _STR)
+            for name in (
+                "VATId",
+                "companyCode",
+                "exemptCertificateId",
+                "exemptCertificateType",
+                "exemptDescription",
+                "exemptEffectiveDate",
+                "exemptEntityUseCode",
+                "exemptExpirationDate",
+                "exemptIssuingJurisdiction",
+                "exemptStatus",
+            )
+        ),
     ),
 )
 
@@ -228,7 +238,8 @@ ORDER_LINE_ITEM = ObjectPair(
         _t("amountPerUnit", _NUM),
         _t(
             "invoiceOwnerAccountNumber",
-            description="logical: an order line item is billed to its order's account, so the planner "
+            logical=True,
+            description="an order line item is billed to its order's account, so the planner "
             "uses this as the order's existingAccountNumber",
         ),
         _t("ownerAccountNumber"),
@@ -262,9 +273,9 @@ SUBSCRIPTION = ObjectPair(
         _t("terms/renewalSetting"),
         _t("terms/renewalTerms", _LIST),
         _t("terms/autoRenew", _BOOL),
-        _t("triggerDates/ContractEffective", _DATE, description="logical: sent as a triggerDates[] entry"),
-        _t("triggerDates/ServiceActivation", _DATE, description="logical: sent as a triggerDates[] entry"),
-        _t("triggerDates/CustomerAcceptance", _DATE, description="logical: sent as a triggerDates[] entry"),
+        _t("triggerDates/ContractEffective", _DATE, logical=True, description="sent as a triggerDates[] entry"),
+        _t("triggerDates/ServiceActivation", _DATE, logical=True, description="sent as a triggerDates[] entry"),
+        _t("triggerDates/CustomerAcceptance", _DATE, logical=True, description="sent as a triggerDates[] entry"),
         _t("currency"),
         _t("subscriptionOwnerAccountNumber"),
         _t("invoiceOwnerAccountNumber"),
@@ -289,14 +300,14 @@ SUBSCRIPTION_CHARGE = ObjectPair(
     standard_targets=False,
     special_targets=frozenset({"price", "billingPeriod"}),
     targets=(
-        _t("price", _NUM, description="logical: the list price, placed under the charge model's pricing key"),
-        _t("quantity", _NUM, description="logical: placed under the charge model's pricing key"),
-        _t("billingPeriod", description="logical: sent as billing.billingPeriod (Orders spelling)"),
-        _t("billCycleType", description="logical: sent as billing.billCycleType"),
-        _t("billCycleDay", _INT, description="logical: sent as billing.billCycleDay"),
-        _t("billingTiming", description="logical: sent as billing.billingTiming"),
-        _t("listPriceBase", description="logical: placed under the charge model's pricing key"),
-        _t("specificListPriceBase", _INT, description="logical: placed under the charge model's pricing key"),
+        _t("price", _NUM, logical=True, description="the list price, placed under the charge model's pricing key"),
+        _t("quantity", _NUM, logical=True, description="placed under the charge model's pricing key"),
+        _t("billingPeriod", logical=True, description="sent as billing.billingPeriod (Orders spelling)"),
+        _t("billCycleType", logical=True, description="sent as billing.billCycleType"),
+        _t("billCycleDay", _INT, logical=True, description="sent as billing.billCycleDay"),
+        _t("billingTiming", logical=True, description="sent as billing.billingTiming"),
+        _t("listPriceBase", logical=True, description="placed under the charge model's pricing key"),
+        _t("specificListPriceBase", _INT, logical=True, description="placed under the charge model's pricing key"),
         _t("chargeNumber"),
         _t("description"),
     ),
@@ -311,7 +322,7 @@ USAGE_RATE_PLAN = ObjectPair(
     targets=(
         _t("externallyManagedPlanId", required=True, description="the amendment anchor for usage plans"),
         _t("externalCatalogPlanId", required=True),
-        _t("tiers", _LIST, description="logical: the charge's tiers, one per consumption rate (§2.5, §2.6)"),
+        _t("tiers", _LIST, logical=True, description="the charge's tiers, one per consumption rate (§2.5, §2.6)"),
     ),
 )
 
@@ -328,7 +339,7 @@ USAGE_TIER = ObjectPair(
         _t("endingUnit", _NUM),
         _t("price", _NUM, required=True),
         _t("priceFormat", required=True),
-        _t("cap", _NUM, description="logical: the tier cap, sent only with the charge-modifier permission"),
+        _t("cap", _NUM, logical=True, description="the tier cap, sent only with the charge-modifier permission"),
     ),
 )
 
@@ -395,8 +406,8 @@ _CHARGE_TARGETS = (
     _t("RevenueRecognitionRuleName"),
     _t("ProductRatePlanChargeTierData", _OBJ),
     _t("ProductRatePlanChargeNumber"),
-    _t("EffectiveStartDate", _DATE, description="not a charge field: a charge lives as long as its plan"),
-    _t("EffectiveEndDate", _DATE, description="not a charge field: a charge lives as long as its plan"),
+    _t("EffectiveStartDate", _DATE, logical=True, description="not a charge field; a charge lives as long as its plan"),
+    _t("EffectiveEndDate", _DATE, logical=True, description="not a charge field; a charge lives as long as its plan"),
 )
 
 PRODUCT_RATE_PLAN_CHARGE = ObjectPair(
@@ -427,7 +438,7 @@ USAGE_PRODUCT_RATE_PLAN_CHARGE = ObjectPair(
     custom_fields=False,
     targets=(
         *_CHARGE_TARGETS,
-        _t("currency", description="logical: the currency of the charge's tier data (one per schedule)"),
+        _t("currency", logical=True, description="the currency of the charge's tier data (one per schedule)"),
     ),
 )
 

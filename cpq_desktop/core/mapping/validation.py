@@ -212,7 +212,7 @@ def _target_problems(pair: ObjectPair, row: MappingRow, default_targets: set[str
         return []
     if row.target in default_targets:
         return []
-    if not pair.knows_target(row.target):
+    if pair.target(row.target) is None:
         known = [t.name for t in pair.targets]
         return [
             f"'{row.target}' is not a {pair.target_object} field this app knows{_suggest(row.target, known)}. "
