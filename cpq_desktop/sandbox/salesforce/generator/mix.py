@@ -144,8 +144,10 @@ class DealMix:
                 LineSpec("platform"),
             ]
         picks = rng.sample(TERMED_MENU, rng.randint(1, 4))
-        if all(key in ONE_TIME for key, _, _ in picks):
-            picks.append(TERMED_MENU[0])
+        # Most deals of a SaaS vendor are seat-based; every deal has at least one subscription.
+        seats = TERMED_MENU[0]
+        if seats not in picks and (rng.random() < 0.6 or all(key in ONE_TIME for key, _, _ in picks)):
+            picks.insert(0, seats)
         return [
             LineSpec(key, float(rng.randint(low, high)), discount=rng.choice((0.0, 0.0, 5.0, 10.0, 15.0)))
             for key, low, high in picks
