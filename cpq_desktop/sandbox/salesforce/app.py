@@ -21,7 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from cpq_desktop.sandbox.faults import DropConnection, FaultInjector
-from cpq_desktop.sandbox.salesforce import describe, sobject_collections
+from cpq_desktop.sandbox.salesforce import describe, search, sobject_collections
 from cpq_desktop.sandbox.salesforce.bulk import BulkQueryJobs, FlatRows
 from cpq_desktop.sandbox.salesforce.cursors import CursorStore, batch_size_from_header
 from cpq_desktop.sandbox.salesforce.errors import SalesforceApiError, not_found
@@ -159,6 +159,7 @@ class SalesforceApp:
         self._route("GET", r"/query/(?P<locator>[^/]+)", self.query_more)
         self._route("GET", r"/queryAll/(?P<locator>[^/]+)", self.query_all_more)
         self._route("GET", r"/limits", self.limits)
+        self._route("GET", r"/search", self.search)
         self._route("POST PATCH DELETE", r"/composite/sobjects", self.collections)
         self._route("GET POST", r"/composite/sobjects/(?P<sobject>\w+)", self.collections_retrieve)
         self._route("PATCH", r"/composite/sobjects/(?P<sobject>\w+)/(?P<field>\w+)", self.collections_upsert)
@@ -457,6 +458,9 @@ class SalesforceApp:
 
     def limits(self, call: _Call, method: str) -> Response:
         return json_response(self.rt.limits.limits_body())
+
+    def search(self, call: _Call, method: str) -> Response:
+        return json_response(search.search(self.rt.store, call.request.args.get("q", ""), call.version))
 
     # -- collections -------------------------------------------------------------------------------
 

@@ -11,9 +11,13 @@ import base64
 import binascii
 import html
 import json
+import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
+import jwt
+from cryptography import x509
 from werkzeug.wrappers import Request, Response
 
 from cpq_desktop.sandbox.salesforce.tokens import InvalidGrant, TokenGrant, TokenRegistry
@@ -61,6 +65,9 @@ _ERROR_PAGE = """<!DOCTYPE html>
 <p>Check the client id and the callback URL configured in the app; they must match the sandbox
 connected app shown in <code>sandbox.json</code>.</p></body></html>
 """
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_JWT_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 
 _FORWARDED = (
     "response_type",
@@ -200,6 +207,8 @@ class OAuthEndpoints:
                 ):
                     raise InvalidGrant("invalid_grant", "authentication failure")
                 grant = self.registry.issue_session(client_id, "api")
+            elif grant_type == JWT_BEARER:
+                grant = self._jwt_bearer(form.get("assertion", ""))
             elif grant_type == "client_credentials":
                 if client_secret is None:
                     raise InvalidGrant("invalid_client", "invalid client credentials")
@@ -210,6 +219,40 @@ class OAuthEndpoints:
         except InvalidGrant as exc:
             return _token_error(exc.error, exc.description)
         return self._token_response(grant)
+
+    def _jwt_bearer(self, assertion: str) -> TokenGrant:
+        """The JWT bearer flow: ``iss`` the client id, ``sub`` the username, ``aud`` a login host, ``exp`` ahead."""
+        app = self.registry.app
+        try:
+            if app.jwt_public_key is None:
+                claims: dict[str, Any] = jwt.decode(assertion, options={"verify_signature": False})
+            else:
+                key: Any = app.jwt_public_key
+                if "BEGIN CERTIFICATE" in key:
+                    key = x509.load_pem_x509_certificate(key.encode()).public_key()
+                claims = jwt.decode(
+                    assertion, key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
+                )
+        except (jwt.PyJWTError, ValueError):
+            raise InvalidGrant("invalid_grant", "invalid assertion") from None
+        if claims.get("iss") != app.client_id:
+            raise InvalidGrant("invalid_client_id", "client identifier invalid")
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        allowed = {*_JWT_AUDIENCES, self._base_url()}
+        if not any(isinstance(a, str) and a.rstrip("/") in allowed for a in audiences):
+            raise InvalidGrant("invalid_grant", "audience is invalid")
+        try:
+            # simple-salesforce sends exp as a string of seconds; the real endpoint takes both.
+            expires = float(claims.get("exp"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise InvalidGrant("invalid_grant", "invalid assertion") from None
+        if expires < time.time():
+            raise InvalidGrant("invalid_grant", "expired assertion")
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or subject.lower() != self.registry.user.username.lower():
+            raise InvalidGrant("invalid_grant", "user hasn't approved this consumer")
+        return self.registry.issue_session(app.client_id, "api")
 
     def _token_response(self, grant: TokenGrant) -> Response:
         identity = self.identity_url()

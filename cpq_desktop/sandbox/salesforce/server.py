@@ -169,3 +169,7 @@ class SalesforceOrg:
 
     def set_refresh_token_rotation(self, enabled: bool) -> None:
         self.connected_app.rotate_refresh_tokens = enabled
+
+    def set_jwt_certificate(self, pem: str | None) -> None:
+        """Require JWT bearer assertions to be signed by this certificate (or public key); None accepts any."""
+        self.connected_app.jwt_public_key = pem

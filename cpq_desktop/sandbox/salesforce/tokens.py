@@ -41,6 +41,9 @@ class ConnectedApp:
     client_secret: str
     redirect_uri: str
     rotate_refresh_tokens: bool = False
+    # PEM certificate or public key that JWT bearer assertions must be signed with; None accepts any
+    # signature (the sandbox has no way to learn the app's certificate unless a test configures it).
+    jwt_public_key: str | None = None
 
     def redirect_allowed(self, uri: str) -> bool:
         """The registered callback, or the same callback on another loopback port (RFC 8252 §7.3).

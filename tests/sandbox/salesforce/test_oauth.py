@@ -347,3 +347,58 @@ def test_direct_session_gets_expired_session_error_once_the_token_expires(
     # The refresh token survives: refreshing yields a session that works again.
     fresh = _refresh(sf_org, session, tokens["refresh_token"]).json()["access_token"]
     assert _client(sf_org, session, fresh).limits()
+
+
+def _rsa_key_pair() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def test_jwt_bearer_login_through_simple_salesforce(sf_org: SalesforceOrg, sf_tls: SandboxTLS) -> None:
+    import jwt
+
+    private, public = _rsa_key_pair()
+    sf_org.set_jwt_certificate(public)
+    try:
+        session = https_session(sf_tls.ca_file)
+        session.mount("https://test.salesforce.com", _LoopbackAdapter(sf_org.url))
+        creds = sf_org.credentials()
+        sf = Salesforce(
+            username=creds["username"],
+            consumer_key=creds["client_id"],
+            privatekey=private,
+            domain="test",
+            session=session,
+            version=API_VERSION,
+        )
+        assert "DailyApiRequests" in sf.limits()
+
+        other_private, _ = _rsa_key_pair()
+        claims = {"iss": creds["client_id"], "sub": creds["username"], "aud": sf_org.url, "exp": 4_000_000_000}
+        token_url = f"{sf_org.url}/services/oauth2/token"
+
+        def exchange(assertion: str) -> dict[str, str]:
+            form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
+            return dict(session.post(token_url, data=form, timeout=10).json())
+
+        assert "access_token" in exchange(jwt.encode(claims, private, algorithm="RS256"))
+        assert (
+            exchange(jwt.encode(claims, other_private, algorithm="RS256"))["error_description"] == "invalid assertion"
+        )
+        expired = exchange(jwt.encode({**claims, "exp": 1_000}, private, algorithm="RS256"))
+        assert expired["error"] == "invalid_grant"
+        assert exchange(jwt.encode({**claims, "iss": "x"}, private, algorithm="RS256"))["error"] == "invalid_client_id"
+        assert exchange("not-a-jwt")["error"] == "invalid_grant"
+    finally:
+        sf_org.set_jwt_certificate(None)

@@ -265,3 +265,14 @@ def test_control_api_over_http(sf_org: SalesforceOrg, sf_tls: SandboxTLS, sf: Sa
     with pytest.raises(SalesforceExpiredSession):
         sf.limits()
     assert session.get(f"{sf_org.url}/__sandbox/state", headers=control).json()["faults"]["latency_ms"] == 5
+
+
+def test_sosl_search_and_quick_search(sf_org: SalesforceOrg, sf: Salesforce) -> None:
+    sf_org.store.insert_many("Account", [{"Name": "Searchable Widgets"}, {"Name": "Searchable Gadgets", "Phone": "9"}])
+    found = sf.search("FIND {Searchable*} RETURNING Account(Id, Name WHERE Phone = '9' ORDER BY Name)")
+    assert [r["Name"] for r in found["searchRecords"]] == ["Searchable Gadgets"]
+    quick = sf.quick_search("Widgets")
+    assert [r["attributes"]["type"] for r in quick["searchRecords"]] == ["Account"]
+    with pytest.raises(SalesforceMalformedRequest) as raised:
+        sf.search("LOOK FOR {x}")
+    assert raised.value.content[0]["errorCode"] == "MALFORMED_SEARCH"
