@@ -109,7 +109,7 @@ class _Call:
         if not raw.strip():
             raise SalesforceApiError(400, "JSON_PARSER_ERROR", "The request body is empty; send a JSON document.")
         try:
-            return json.loads(raw)
+            return json.loads(raw, parse_constant=_reject_constant)
         except UnicodeDecodeError:
             raise SalesforceApiError(400, "JSON_PARSER_ERROR", "The request body is not valid UTF-8.") from None
         except json.JSONDecodeError as exc:
@@ -119,6 +119,11 @@ class _Call:
                 f"Unexpected character ('{raw[exc.pos : exc.pos + 1].decode('utf-8', 'replace')}'): {exc.msg} "
                 f"at [line:{exc.lineno}, column:{exc.colno}]",
             ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; Python would accept them and later emit invalid JSON from the store.
+    raise SalesforceApiError(400, "JSON_PARSER_ERROR", f"Unexpected token ({name}): not a valid JSON value")
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -92,7 +92,7 @@ def test_missing_query_and_bad_locators(client: Client) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{", b"[1, 2]", b"null", b"\xff\xfe", b"", b'{"Name": }', b'"Acme"'],
+    [b"{", b"[1, 2]", b"null", b"\xff\xfe", b"", b'{"Name": }', b'"Acme"', b'{"Name": "x", "NumberOfEmployees": NaN}'],
 )
 def test_bad_json_bodies(client: Client, seeded: list[str], body: bytes) -> None:
     response = client.call("POST", "/sobjects/Account/", data=body, headers={"Content-Type": "application/json"})
