@@ -290,3 +290,28 @@ def test_nested_targets_are_checked_field_by_field() -> None:
         "Account->Account row 3 ('taxInfo/exemptEffectiveDate'): Zuora expects a date (YYYY-MM-DD) for "
         "'taxInfo/exemptEffectiveDate', but the constant is \"2024-02-30\""
     )
+
+
+def test_enumerated_zuora_values_catch_the_orders_versus_catalog_spellings() -> None:
+    mapping = MappingFile.model_validate(
+        _file(
+            {
+                "SBQQ__Subscription__c->SubscriptionRatePlanCharge": [
+                    {
+                        "target": "billingPeriod",
+                        "source": "SBQQ__BillingFrequency__c",
+                        "value_map": {"values": {"Monthly": "Month", "Semiannual": "Semi-Annual"}},
+                    }
+                ],
+                "Product2->ProductRatePlanCharge": [{"target": "ChargeType", "constant": "One-Time"}],
+            }
+        )
+    )
+    messages = [p.message for p in validate_mapping(mapping)]
+    assert len(messages) == 2
+    assert messages[0].startswith("Zuora accepts Month, Quarter, Semi_Annual, ")
+    assert messages[0].endswith("'billingPeriod'; \"Semi-Annual\" is not one of them (did you mean 'Semi_Annual'?)")
+    assert messages[1] == (
+        "Zuora accepts OneTime, Recurring, Usage for 'ChargeType'; \"One-Time\" is not one of them "
+        "(did you mean 'OneTime'?)"
+    )

@@ -39,6 +39,8 @@ class TargetField:
     description: str = ""
     # not a request field as named: the planner turns it into the request's shape
     logical: bool = False
+    # the values Zuora accepts, where it takes a fixed set (Orders and catalog CRUD spell them differently)
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,88 @@ _STR, _NUM, _INT, _BOOL, _DATE, _OBJ, _LIST = (
 
 
 def _t(
-    name: str, kind: TargetKind = _STR, required: bool = False, description: str = "", *, logical: bool = False
+    name: str,
+    kind: TargetKind = _STR,
+    required: bool = False,
+    description: str = "",
+    *,
+    logical: bool = False,
+    choices: tuple[str, ...] = (),
 ) -> TargetField:
-    return TargetField(name, kind, required, description, logical)
+    return TargetField(name, kind, required, description, logical, choices)
+
+
+# zuora-api §3.5 (Orders spellings) and §5.1 (catalog CRUD spellings)
+BILL_CYCLE_TYPES = (
+    "DefaultFromCustomer",
+    "SpecificDayofMonth",
+    "SubscriptionStartDay",
+    "ChargeTriggerDay",
+    "SpecificDayofWeek",
+    "TermStartDay",
+    "TermEndDay",
+)
+ORDERS_BILLING_PERIODS = (
+    "Month",
+    "Quarter",
+    "Semi_Annual",
+    "Annual",
+    "Eighteen_Months",
+    "Two_Years",
+    "Three_Years",
+    "Five_Years",
+    "Specific_Months",
+    "Subscription_Term",
+    "Week",
+    "Specific_Weeks",
+    "Specific_Days",
+)
+ORDERS_LIST_PRICE_BASES = (
+    "Per_Billing_Period",
+    "Per_Month",
+    "Per_Week",
+    "Per_Year",
+    "Per_Specific_Months",
+    "Per_Validity_Period",
+)
+CRUD_BILLING_PERIODS = (
+    "Month",
+    "Quarter",
+    "Annual",
+    "Semi-Annual",
+    "Specific Months",
+    "Subscription Term",
+    "Week",
+    "Specific Weeks",
+    "Specific Days",
+)
+CRUD_CHARGE_MODELS = (
+    "Flat Fee Pricing",
+    "Per Unit Pricing",
+    "Tiered Pricing",
+    "Volume Pricing",
+    "Overage Pricing",
+    "Tiered with Overage Pricing",
+    "Discount-Fixed Amount",
+    "Discount-Percentage",
+    "Delivery Pricing",
+    "Calculated",
+    "MultiAttributePricing",
+    "PreratedPerUnit",
+    "PreratedPricing",
+    "HighWatermarkVolumePricing",
+    "HighWatermarkTieredPricing",
+)
+CRUD_LIST_PRICE_BASES = (
+    "Per Billing Period",
+    "Per Month",
+    "Per Week",
+    "Per Year",
+    "Per Specific Months",
+    "Per Validity Period",
+)
+TRIGGER_EVENTS = ("ContractEffective", "ServiceActivation", "CustomerAcceptance")
+TAX_MODES = ("TaxInclusive", "TaxExclusive")
 
 
 _CONTACT_TARGETS = (
@@ -183,8 +264,8 @@ ORDER = ObjectPair(
         _t("existingAccountNumber", required=True),
         _t("description"),
         _t("orderDate", _DATE, required=True),
-        _t("status"),
-        _t("category"),
+        _t("status", choices=("Draft", "Pending", "Completed", "Scheduled", "Executing", "Failed")),
+        _t("category", choices=("NewSales", "Return")),
         _t("reasonCode"),
     ),
 )
@@ -223,15 +304,15 @@ ORDER_LINE_ITEM = ObjectPair(
     special_targets=frozenset({"itemState"}),
     targets=(
         _t("itemName", required=True),
-        _t("itemState"),
+        _t("itemState", choices=("Executing", "Booked", "SentToBilling", "Complete", "Canceled")),
         _t("quantity", _NUM),
         _t("productCode"),
         _t("productRatePlanChargeId"),
         _t("transactionStartDate", _DATE),
         _t("transactionEndDate", _DATE),
-        _t("itemType"),
+        _t("itemType", choices=("Product", "Fee", "Services", "Prepayment")),
         _t("purchaseOrderNumber"),
-        _t("itemCategory"),
+        _t("itemCategory", choices=("Sales", "Return")),
         _t("description"),
         _t("billTargetDate", _DATE),
         _t("listPricePerUnit", _NUM),
@@ -265,12 +346,12 @@ SUBSCRIPTION = ObjectPair(
     special_targets=frozenset({"invoiceGroupNumber"}),
     targets=(
         _t("subscriptionNumber"),
-        _t("terms/initialTerm/termType", required=True),
+        _t("terms/initialTerm/termType", required=True, choices=("TERMED", "EVERGREEN")),
         _t("terms/initialTerm/period", _INT),
-        _t("terms/initialTerm/periodType"),
+        _t("terms/initialTerm/periodType", choices=("Day", "Week", "Month", "Year")),
         _t("terms/initialTerm/startDate", _DATE),
         _t("terms/initialTerm/endDate", _DATE),
-        _t("terms/renewalSetting"),
+        _t("terms/renewalSetting", choices=("RENEW_WITH_SPECIFIC_TERM", "RENEW_TO_EVERGREEN")),
         _t("terms/renewalTerms", _LIST),
         _t("terms/autoRenew", _BOOL),
         _t("triggerDates/ContractEffective", _DATE, logical=True, description="sent as a triggerDates[] entry"),
@@ -302,11 +383,26 @@ SUBSCRIPTION_CHARGE = ObjectPair(
     targets=(
         _t("price", _NUM, logical=True, description="the list price, placed under the charge model's pricing key"),
         _t("quantity", _NUM, logical=True, description="placed under the charge model's pricing key"),
-        _t("billingPeriod", logical=True, description="sent as billing.billingPeriod (Orders spelling)"),
-        _t("billCycleType", logical=True, description="sent as billing.billCycleType"),
+        _t(
+            "billingPeriod",
+            logical=True,
+            description="sent as billing.billingPeriod (Orders spelling)",
+            choices=ORDERS_BILLING_PERIODS,
+        ),
+        _t("billCycleType", logical=True, description="sent as billing.billCycleType", choices=BILL_CYCLE_TYPES),
         _t("billCycleDay", _INT, logical=True, description="sent as billing.billCycleDay"),
-        _t("billingTiming", logical=True, description="sent as billing.billingTiming"),
-        _t("listPriceBase", logical=True, description="placed under the charge model's pricing key"),
+        _t(
+            "billingTiming",
+            logical=True,
+            description="sent as billing.billingTiming",
+            choices=("IN_ADVANCE", "IN_ARREARS"),
+        ),
+        _t(
+            "listPriceBase",
+            logical=True,
+            description="placed under the charge model's pricing key",
+            choices=ORDERS_LIST_PRICE_BASES,
+        ),
         _t("specificListPriceBase", _INT, logical=True, description="placed under the charge model's pricing key"),
         _t("chargeNumber"),
         _t("description"),
@@ -338,7 +434,7 @@ USAGE_TIER = ObjectPair(
         _t("startingUnit", _NUM, required=True),
         _t("endingUnit", _NUM),
         _t("price", _NUM, required=True),
-        _t("priceFormat", required=True),
+        _t("priceFormat", required=True, choices=("FlatFee", "PerUnit")),
         _t("cap", _NUM, logical=True, description="the tier cap, sent only with the charge-modifier permission"),
     ),
 )
@@ -356,7 +452,7 @@ PRODUCT = ObjectPair(
         _t("SKU", description="with the plan's external id, the key that finds an existing product"),
         *_EFFECTIVE_DATES,
         _t("Description"),
-        _t("Category"),
+        _t("Category", choices=("Base Products", "Add On Services", "Miscellaneous Products")),
         _t("ProductNumber"),
         _t("AllowFeatureChanges", _BOOL),
     ),
@@ -384,21 +480,24 @@ PRODUCT_RATE_PLAN = ObjectPair(
 
 _CHARGE_TARGETS = (
     _t("Name", required=True),
-    _t("ChargeModel", required=True),
-    _t("ChargeType", required=True),
-    _t("BillCycleType", required=True),
-    _t("BillingPeriod", required=True),
-    _t("TriggerEvent", required=True),
+    _t("ChargeModel", required=True, choices=CRUD_CHARGE_MODELS),
+    _t("ChargeType", required=True, choices=("OneTime", "Recurring", "Usage")),
+    _t("BillCycleType", required=True, choices=BILL_CYCLE_TYPES),
+    _t("BillingPeriod", required=True, choices=CRUD_BILLING_PERIODS),
+    _t("TriggerEvent", required=True, choices=TRIGGER_EVENTS),
     _t("UOM"),
     _t("DefaultQuantity", _NUM),
-    _t("BillingTiming"),
-    _t("BillingPeriodAlignment"),
-    _t("ListPriceBase"),
+    _t("BillingTiming", choices=("In Advance", "In Arrears")),
+    _t(
+        "BillingPeriodAlignment",
+        choices=("AlignToCharge", "AlignToSubscriptionStart", "AlignToTermStart", "AlignToTermEnd"),
+    ),
+    _t("ListPriceBase", choices=CRUD_LIST_PRICE_BASES),
     _t("SpecificListPriceBase", _INT),
-    _t("EndDateCondition"),
+    _t("EndDateCondition", choices=("SubscriptionEnd", "FixedPeriod", "OneTime")),
     _t("Description"),
     _t("TaxCode"),
-    _t("TaxMode"),
+    _t("TaxMode", choices=TAX_MODES),
     _t("Taxable", _BOOL),
     _t("AccountingCode"),
     _t("DeferredRevenueAccount"),

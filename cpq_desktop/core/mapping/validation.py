@@ -262,6 +262,16 @@ def _value_problems(
                 f"Zuora expects {words} for '{row.target}', but the value map gives "
                 f"{', '.join(json.dumps(v) for v in wrong)}"
             )
+    if target.choices:
+        offered = [row.constant, row.default, *(row.value_map.values.values() if row.value_map else ())]
+        if row.value_map is not None and row.value_map.default is not None:
+            offered.append(row.value_map.default)
+        for value in dict.fromkeys(v for v in offered if isinstance(v, str)):
+            if value not in target.choices:
+                problems.append(
+                    f"Zuora accepts {', '.join(target.choices)} for '{row.target}'; "
+                    f"{json.dumps(value)} is not one of them{_suggest(value, target.choices)}"
+                )
     if row.date_format is not None:
         try:
             sample = date(2000, 1, 2).strftime(row.date_format)
