@@ -57,16 +57,29 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+def _json_token(value: object) -> str:
+    if isinstance(value, bool):
+        return "VALUE_TRUE" if value else "VALUE_FALSE"
+    if isinstance(value, int):
+        return "VALUE_NUMBER_INT"
+    if isinstance(value, float):
+        return "VALUE_NUMBER_FLOAT"
+    if isinstance(value, str):
+        return "VALUE_STRING"
+    return "START_ARRAY" if isinstance(value, list | tuple) else "START_OBJECT"
+
+
 def _deserialize_error(fdef: FieldDef, value: object) -> SalesforceApiError:
     kind = {"datetime": "dateTime", "int": "int", "boolean": "boolean", "date": "date"}.get(fdef.type, "double")
     if fdef.type in TEXT_TYPES or fdef.type in ("id", "reference"):
         kind = "String"
-    shown = value if isinstance(value, str | int | float | bool) else type(value).__name__
+    token = _json_token(value)
+    shown = f" {value}" if token.startswith("VALUE_") else ""
     return SalesforceApiError(
         400,
         "JSON_PARSER_ERROR",
-        f"Cannot deserialize instance of {kind} from value {shown} for field {fdef.name}: "
-        f"send a JSON {_expected(fdef)}",
+        f"Cannot deserialize instance of {kind} from {token} value{shown} or request may be missing a required "
+        f"field: {fdef.name} takes a JSON {_expected(fdef)}",
         [fdef.name],
     )
 
@@ -111,6 +124,11 @@ def to_db(fdef: FieldDef, value: object, reference_prefixes: frozenset[str] = fr
                 raise _deserialize_error(fdef, value)
             return int(number)
         return number
+    if kind in TEXT_TYPES and isinstance(value, bool):
+        value = "true" if value else "false"
+    elif kind in TEXT_TYPES and isinstance(value, int | float):
+        # JSON numbers are accepted into text fields, as the real API's deserializer does.
+        value = str(value)
     if not isinstance(value, str):
         raise _deserialize_error(fdef, value)
     if kind == "date":

@@ -294,7 +294,8 @@ def test_bad_custom_fields_are_refused(store: OrgStore, sobject: str, fdef: Fiel
         ({}, 400, "REQUIRED_FIELD_MISSING", ["Name"]),
         ({"Name": None}, 400, "REQUIRED_FIELD_MISSING", ["Name"]),
         ({"Name": "x" * 256}, 400, "STRING_TOO_LONG", ["Name"]),
-        ({"Name": 5}, 400, "JSON_PARSER_ERROR", ["Name"]),
+        ({"Name": ["x"]}, 400, "JSON_PARSER_ERROR", ["Name"]),
+        ({"Name": {"x": 1}}, 400, "JSON_PARSER_ERROR", ["Name"]),
         ({"Name": "x", "Zuora_Sync_Time__c": "yesterday"}, 400, "JSON_PARSER_ERROR", ["Zuora_Sync_Time__c"]),
         ({"Name": "x", "ParentId": "not-an-id"}, 400, "MALFORMED_ID", ["ParentId"]),
         ({"Name": "x", "ParentId": "801000000000000AAA"}, 400, "FIELD_INTEGRITY_EXCEPTION", ["ParentId"]),
@@ -344,6 +345,7 @@ def test_values_are_coerced_like_the_api_does(store: OrgStore) -> None:
             "SBQQ__Contracted__c": "true",
         },
     )
+    assert store.get("Account", store.insert("Account", {"Name": 42}))["Name"] == "42"
     record = store.get("Order", order, ["ActivatedDate", "SBQQ__RenewalTerm__c", "SBQQ__Contracted__c"])
     assert record["ActivatedDate"] == "2024-01-31T08:00:00.000+0000"
     assert record["SBQQ__RenewalTerm__c"] == 12.0
