@@ -443,3 +443,41 @@ def test_source_fields_list_what_extraction_must_select() -> None:
     sub = source_fields(default_mapping().rows("SBQQ__Subscription__c->Subscription"), options=DEFAULT)
     assert "SBQQ__OrderProduct__r.Order.CurrencyIsoCode" in sub.optional
     assert "SBQQ__OrderProduct__r.Order.CustomerAuthorizedDate" not in sub.required  # trigger dates on order is off
+
+
+def test_long_account_names_are_clipped_to_zuoras_contact_name_limit() -> None:
+    mapped = apply_rows(
+        _planner_free("Account->Account"), account(Name="A" * 255), pair_id="Account->Account", options=DEFAULT
+    )
+    first_name = mapped["billToContact"]["firstName"]
+    assert len(first_name) == 100
+    assert first_name.endswith("A_billTo")
+
+
+def test_contacts_without_a_first_name_take_their_last_name() -> None:
+    contact = {
+        "attributes": _attrs("Contact", "003000000000001AAA"),
+        "Id": "003000000000001AAA",
+        "FirstName": None,
+        "LastName": "Okafor",
+        "MailingStreet": "5 Rue X",
+        "MailingCity": "Lyon",
+        "MailingState": None,
+        "MailingPostalCode": "69001",
+        "MailingCountry": "France",
+        "Email": "o@example.com",
+        "MobilePhone": None,
+    }
+    mapped = apply_rows(
+        default_mapping().rows("Contact->Contact"), contact, pair_id="Contact->Contact", options=DEFAULT
+    )
+    assert mapped == {
+        "crmId__c": "003000000000001AAA",
+        "firstName": "Okafor",
+        "lastName": "Okafor",
+        "address1": "5 Rue X",
+        "city": "Lyon",
+        "postalCode": "69001",
+        "country": "France",
+        "workEmail": "o@example.com",
+    }

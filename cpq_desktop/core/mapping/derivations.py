@@ -196,6 +196,9 @@ _ADDRESS_PARTS = (
 )
 
 
+_CONTACT_NAME_LIMIT = 100
+
+
 def _address(record: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     values = {target: resolve_path(record, prefix + part) for part, target in _ADDRESS_PARTS}
     return {key: value for key, value in values.items() if not is_blank(value)}
@@ -205,7 +208,9 @@ def _contact(record: Mapping[str, Any], prefix: str, suffix: str) -> dict[str, A
     address = _address(record, prefix)
     if not address:
         return None
-    name = f"{resolve_path(record, 'Name') or ''}{suffix}"
+    # Zuora takes at most 100 characters per name: clip the account name, keep the suffix
+    account_name = str(resolve_path(record, "Name") or "").strip()
+    name = account_name[: _CONTACT_NAME_LIMIT - len(suffix)] + suffix
     return {"firstName": name, "lastName": name, **address}
 
 
@@ -261,7 +266,8 @@ DERIVATIONS = DerivationRegistry(
             _d(
                 "bill_to_contact_from_billing_address",
                 "Bill To contact built from the account's billing address, named '<account name>_billTo' "
-                "(first and last name). Nothing when the address is empty — the account then fails validation.",
+                "(first and last name, the account name clipped to fit Zuora's 100 characters). Nothing when "
+                "the address is empty — the account then fails validation.",
                 (_ACC,),
                 reads=("Name", *_BILLING_FIELDS),
                 spec="connector-spec §2.1",
