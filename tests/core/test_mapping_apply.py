@@ -481,3 +481,17 @@ def test_contacts_without_a_first_name_take_their_last_name() -> None:
         "country": "France",
         "workEmail": "o@example.com",
     }
+
+
+def test_without_a_contract_the_dates_fall_back_to_the_subscription_and_order() -> None:
+    record = subscription(SBQQ__Contract__c=None, SBQQ__Contract__r=None)
+    mapped = apply_rows(
+        _planner_free("SBQQ__Subscription__c->Subscription"),
+        record,
+        pair_id="SBQQ__Subscription__c->Subscription",
+        options=ConnectorOptions(use_subscription_start_date=False),
+    )
+    assert mapped["terms"]["initialTerm"]["startDate"] == "2024-02-01"
+    assert mapped["terms"]["initialTerm"]["period"] == 12
+    assert mapped["triggerDates"] == {"ContractEffective": "2024-02-01"}
+    assert "SFDC_Contract__c" not in mapped
