@@ -1,8 +1,8 @@
 """The tenant's WSGI app and the request pipeline every route goes through.
 
-Pipeline, in order: request/track ids -> route match -> injected faults (latency, drops, 5xx) ->
-bearer token -> ``Zuora-Version`` -> rate and concurrency limits (429) -> ``Idempotency-Key``
-(replay/409/422) -> handler -> error rendering in the route family's shape -> common headers ->
+Pipeline, in order: request/track ids -> route match -> bearer token -> ``Zuora-Version`` -> rate and
+concurrency limits (429) -> injected drops and 5xx -> ``Idempotency-Key`` (replay/409/422) ->
+injected latency -> handler -> error rendering in the route family's shape -> common headers ->
 optionally "lose" the response after the work was committed (zuora-api.md §7, §9).
 """
 
@@ -49,6 +49,7 @@ ROUTE_MODULES = (
     "catalog_read",
     "object_query",
     "zoql",
+    "describe",
     "orders",
 )
 
@@ -109,11 +110,6 @@ class ZuoraApp:
                 return self._finish(raw, json_response({"message": "Method not allowed"}, 405), common)
             return self._finish(raw, json_response({"message": "no Route matched with those values"}, 404), common)
 
-        if family is not Family.CONTROL:
-            fault = self._inject_faults(family, version, request_id, process_id)
-            if fault is not None:
-                return self._finish(raw, fault, common)
-
         if route.auth and not self._authorized(raw):
             return self._finish(
                 raw,
@@ -153,6 +149,10 @@ class ZuoraApp:
                 raw, self._concurrency_error(family, version, request_id, process_id), common, limit_headers
             )
         try:
+            if family is not Family.CONTROL:
+                fault = self._inject_faults(family, version, request_id, process_id)
+                if fault is not None:
+                    return self._finish(raw, fault, common, limit_headers)
             zreq = ZRequest(raw, self.runtime, route, params, version, request_id, process_id)
             return self._run(zreq, common, limit_headers)
         finally:
@@ -224,6 +224,10 @@ class ZuoraApp:
 
     def _call_handler(self, zreq: ZRequest) -> Response:
         family = zreq.route.family
+        if family is not Family.CONTROL:
+            # Injected latency is processing time: the request holds its concurrency slot and its
+            # Idempotency-Key meanwhile, as a slow real request would.
+            self.runtime.faults.delay()
         try:
             result = zreq.route.handler(zreq)
         except ApiError as err:
@@ -257,7 +261,6 @@ class ZuoraApp:
         self, family: Family, version: ZuoraVersion, request_id: str, process_id: str
     ) -> Response | None:
         faults = self.runtime.faults
-        faults.delay()
         if faults.drop_before():
             raise DropConnection("injected: connection dropped before processing")
         status = faults.error_status()
