@@ -12,7 +12,7 @@ import binascii
 import html
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -142,12 +142,12 @@ class OAuthEndpoints:
             query["state"] = state
         return Response(status=302, headers={"Location": f"{redirect_uri}?{urlencode(query)}"})
 
-    def _login_page(self, params: object, *, error: str) -> Response:
-        get = params.get  # type: ignore[attr-defined]
+    def _login_page(self, params: Mapping[str, str], *, error: str) -> Response:
+        get = params.get
         hidden = "\n".join(
-            f'<input type="hidden" name="{name}" value="{html.escape(get(name), quote=True)}">'
+            f'<input type="hidden" name="{name}" value="{html.escape(params[name], quote=True)}">'
             for name in _FORWARDED
-            if get(name) is not None
+            if name in params
         )
         body = _PAGE.format(
             client=html.escape(get("client_id", "")),
