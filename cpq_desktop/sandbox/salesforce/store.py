@@ -52,6 +52,13 @@ _COPIED_FROM_PARENT: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "orderitem": (("ListPrice", "PricebookEntryId", "UnitPrice"), ("Product2Id", "PricebookEntryId", "Product2Id")),
 }
+# Roll-up summary fields kept current by API writes: child object → (parent, lookup, parent field, aggregate).
+# Trusted bulk loads (insert_many) write the values they are given instead.
+_ROLLUPS: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "orderitem": (("Order", "OrderId", "TotalAmount", "SUM(TotalPrice)"),),
+    "sbqq__quoteline__c": (("SBQQ__Quote__c", "SBQQ__Quote__c", "SBQQ__NetAmount__c", "SUM(SBQQ__NetTotal__c)"),),
+    "consumptionrate": (("ConsumptionSchedule", "ConsumptionScheduleId", "NumberOfRates", "COUNT(*)"),),
+}
 _SYSTEM_FIELDS = frozenset(
     {"id", "isdeleted", "createddate", "createdbyid", "lastmodifieddate", "lastmodifiedbyid", "systemmodstamp"}
 )
@@ -370,6 +377,8 @@ class OrgStore:
                 f"INSERT INTO {quote_ident(obj.name)} ({columns}) VALUES ({marks})",
                 [tuple(record.get(f.key) for f in fields) for record in prepared],
             )
+            if not trusted:
+                self._refresh_rollups(obj, prepared, stamp)
         return [str(record["id"]) for record in prepared]
 
     def _prepare_insert(self, obj: ObjectDef, values: Mapping[str, object], *, trusted: bool) -> dict[str, object]:
@@ -503,6 +512,7 @@ class OrgStore:
             self._conn.execute(
                 f"UPDATE {quote_ident(obj.name)} SET {assignments} WHERE Id = ?", [*changes.values(), rid]
             )
+            self._refresh_rollups(obj, [current, {**current, **changes}], stamp)
 
     def delete(self, sobject: str, record_id: str) -> None:
         """Move a record (and its master-detail children) to the recycle bin: queryAll still returns it."""
@@ -511,6 +521,22 @@ class OrgStore:
         with self._lock, self.transaction():
             self._load_row(obj, rid)
             self._soft_delete(obj, [rid], format_datetime(self.now()))
+
+    def _refresh_rollups(self, obj: ObjectDef, records: Iterable[Mapping[str, object]], stamp: str) -> None:
+        """Recompute the roll-up fields of the parents of ``records`` (which bumps the parents' modstamps)."""
+        for parent_name, lookup, target, aggregate in _ROLLUPS.get(obj.key, ()):
+            parents = sorted({str(r[lookup.lower()]) for r in records if r.get(lookup.lower())})
+            parent = self.object_def(parent_name)
+            for start in range(0, len(parents), 500):
+                chunk = parents[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                self._conn.execute(
+                    f"UPDATE {quote_ident(parent.name)} AS p SET {quote_ident(target)} = "
+                    f"(SELECT COALESCE({aggregate}, 0) FROM {quote_ident(obj.name)} c "
+                    f"WHERE c.{quote_ident(lookup)} = p.Id AND c.IsDeleted = 0), "
+                    f"SystemModstamp = ?, LastModifiedDate = ? WHERE p.Id IN ({marks})",
+                    [stamp, stamp, *chunk],
+                )
 
     def _soft_delete(self, obj: ObjectDef, record_ids: list[str], stamp: str) -> None:
         for start in range(0, len(record_ids), 500):
@@ -521,6 +547,13 @@ class OrgStore:
                 f"LastModifiedById = ? WHERE Id IN ({marks})",
                 [stamp, stamp, self.default_user_id, *chunk],
             )
+            if obj.key in _ROLLUPS:
+                columns = ", ".join(quote_ident(lookup) for _p, lookup, _t, _a in _ROLLUPS[obj.key])
+                cursor = self._conn.execute(
+                    f"SELECT {columns} FROM {quote_ident(obj.name)} WHERE Id IN ({marks})", chunk
+                )
+                names = [lookup.lower() for _p, lookup, _t, _a in _ROLLUPS[obj.key]]
+                self._refresh_rollups(obj, [dict(zip(names, row, strict=True)) for row in cursor], stamp)
             for rel in self.schema.child_relationships(obj.name):
                 if not rel.cascade_delete:
                     continue

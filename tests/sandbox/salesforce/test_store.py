@@ -161,6 +161,36 @@ def test_derived_fields_follow_their_sources(store: OrgStore) -> None:
     assert store.get("Order", order, ["OrderNumber"])["OrderNumber"] == "00000001"
 
 
+def test_roll_up_fields_follow_api_writes_and_bump_the_parent(store: OrgStore, clock: Clock) -> None:
+    account = store.insert("Account", {"Name": "Acme"})
+    product = store.insert("Product2", {"Name": "Seats"})
+    book = store.insert("Pricebook2", {"Name": "Standard"})
+    entry = store.insert("PricebookEntry", {"Pricebook2Id": book, "Product2Id": product, "UnitPrice": 1})
+    order = store.insert("Order", {"AccountId": account, "EffectiveDate": "2024-01-01"})
+    line = {"OrderId": order, "PricebookEntryId": entry}
+    first = store.insert("OrderItem", {**line, "Quantity": 2, "UnitPrice": 5})
+    second = store.insert("OrderItem", {**line, "Quantity": 1, "UnitPrice": 7.5})
+    assert store.get("Order", order, ["TotalAmount"])["TotalAmount"] == 17.5
+    clock.now += timedelta(minutes=5)
+    store.update("OrderItem", first, {"Quantity": -1})
+    record = store.get("Order", order, ["TotalAmount", "SystemModstamp"])
+    assert (record["TotalAmount"], record["SystemModstamp"]) == (2.5, "2024-03-01T08:05:00.000+0000")
+    store.delete("OrderItem", second)
+    assert store.get("Order", order, ["TotalAmount"])["TotalAmount"] == -5.0
+    schedule = store.insert(
+        "ConsumptionSchedule", {"Name": "Tiers", "Type": "Range", "BillingTerm": 1, "BillingTermUnit": "Month"}
+    )
+    for bound in (0, 100):
+        rate = {"LowerBound": bound, "Price": 1, "PricingMethod": "PerUnit", "ProcessingOrder": 1 + bound}
+        store.insert("ConsumptionRate", {"ConsumptionScheduleId": schedule, **rate})
+    assert store.get("ConsumptionSchedule", schedule, ["NumberOfRates"])["NumberOfRates"] == 2
+    bulk_order = store.insert_many("Order", [{"AccountId": account, "EffectiveDate": "2024-01-01", "TotalAmount": 9}])
+    store.insert_many(
+        "OrderItem", [{"OrderId": bulk_order[0], "PricebookEntryId": entry, "Quantity": 1, "UnitPrice": 1}]
+    )
+    assert store.get("Order", bulk_order[0], ["TotalAmount"])["TotalAmount"] == 9.0
+
+
 def test_delete_is_soft_and_cascades_to_master_detail_children(store: OrgStore) -> None:
     account = store.insert("Account", {"Name": "Acme"})
     product = store.insert("Product2", {"Name": "Seats"})
