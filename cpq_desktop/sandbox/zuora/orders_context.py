@@ -162,6 +162,8 @@ def load_draft(ctx: OrderContext, number: str, where: str) -> Draft:
         rp["id"] = new_id()
         for charge in rp["ratePlanCharges"]:
             charge["id"] = new_id()
+            # The previous version's metrics, to report the change (dmrc/dtcv) of this version.
+            charge["_baseMrr"], charge["_baseTcv"] = charge.get("mrr", 0.0), charge.get("tcv", 0.0)
     draft = Draft(doc, stored.version)
     ctx.drafts[number] = draft
     return draft

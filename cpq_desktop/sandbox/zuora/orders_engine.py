@@ -42,6 +42,7 @@ from cpq_desktop.sandbox.zuora.orders_schema import (
     RES_SUBSCRIPTION,
 )
 from cpq_desktop.sandbox.zuora.orders_store import OrderBook
+from cpq_desktop.sandbox.zuora.orders_views import action_body_view
 from cpq_desktop.sandbox.zuora.store import TenantStore, new_id
 from cpq_desktop.sandbox.zuora.subscriptions_terms import add_period, charge_metrics, term_months
 from cpq_desktop.sandbox.zuora.validation import parse_date
@@ -264,6 +265,7 @@ class OrderEngine:
                         f"CreateSubscription must be the first order action of a subscription (in {at}).",
                     )
                 draft = self._create_subscription(ctx, account, entry, payload or {}, dates, at)
+                plans_before = 0
             else:
                 if draft is None:
                     if number is None:
@@ -274,9 +276,11 @@ class OrderEngine:
                         )
                     draft = load_draft(ctx, number, where)
                 ensure_changeable(draft.doc, kind, at)
+                plans_before = len(draft.doc["ratePlans"])
                 APPLY[kind](ctx, draft.doc, payload or {}, dates, at)
-            draft.doc["_lastOrderDate"] = ctx.order_date.isoformat()
-            recorded.append(_recorded_action(action, kind, body_key, dates, j))
+            added = draft.doc["ratePlans"][plans_before:]
+            body_view = action_body_view(kind, payload or {}, draft.doc, added)
+            recorded.append(_recorded_action(action, kind, body_key, body_view, dates, j))
         assert draft is not None
         _apply_subscription_fields(ctx, draft.doc, entry)
         draft.entry = entry
@@ -558,7 +562,7 @@ def _apply_subscription_fields(ctx: OrderContext, doc: dict[str, Any], entry: di
 
 
 def _recorded_action(
-    action: dict[str, Any], kind: str, body_key: str, dates: ActionDates, index: int
+    action: dict[str, Any], kind: str, body_key: str, body_view: dict[str, Any], dates: ActionDates, index: int
 ) -> dict[str, Any]:
     return {
         "id": new_id(),
@@ -575,7 +579,7 @@ def _recorded_action(
         ],
         "customFields": action.get("customFields") or {},
         "changeReason": action.get("changeReason"),
-        body_key: action.get(body_key) or {},
+        body_key: body_view,
     }
 
 
@@ -591,7 +595,15 @@ def _finalise(doc: dict[str, Any], order_date: dt.date) -> None:
             mrr, tcv = charge_metrics(charge, months)
             if rp.get("lastChangeType") == REMOVED or doc["status"] == CANCELLED:
                 mrr = 0.0
-            charge.update(mrr=mrr, tcv=tcv, dmrc=mrr, dtcv=tcv, pricingSummary=pricing_summary(charge))
+            delta_mrr = mrr - charge.pop("_baseMrr", 0.0)
+            delta_tcv = tcv - charge.pop("_baseTcv", 0.0)
+            charge.update(
+                mrr=mrr,
+                tcv=tcv,
+                dmrc=f"{delta_mrr:.2f}",
+                dtcv=f"{delta_tcv:.2f}",
+                pricingSummary=pricing_summary(charge),
+            )
             mrr_total += mrr
             tcv_total += tcv
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -601,7 +613,6 @@ def _finalise(doc: dict[str, Any], order_date: dt.date) -> None:
     doc["totalContractedValue"] = round(tcv_total, 2)
     doc["lastBookingDate"] = order_date.isoformat()
     doc["isLatestVersion"] = True
-    doc.pop("_lastOrderDate", None)
 
 
 def _number_line_items(items: list[dict[str, Any]]) -> None:
