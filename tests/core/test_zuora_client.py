@@ -1,0 +1,154 @@
+"""The Zuora client against the sandbox tenant over TLS: logins, retries, and writes that happen once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cpq_desktop.core.zuora.client import Exchange, RetryPolicy, ZuoraClient, ZuoraConnection
+from cpq_desktop.core.zuora.errors import ZuoraApiError, ZuoraAuthError, ZuoraOutcomeUnknown
+from cpq_desktop.sandbox.tls import create_tls
+from cpq_desktop.sandbox.zuora.server import ZuoraTenant
+
+FAST_RETRY = RetryPolicy(attempts=8, base_delay_s=0.01, max_delay_s=0.05, max_retry_after_s=0.05)
+
+
+@pytest.fixture(scope="module")
+def tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZuoraTenant]:
+    data_dir = tmp_path_factory.mktemp("zuora-client")
+    with ZuoraTenant(data_dir / "zuora", create_tls(data_dir)) as tenant:
+        yield tenant
+
+
+@pytest.fixture
+def connection(tenant: ZuoraTenant) -> Iterator[ZuoraConnection]:
+    creds = tenant.credentials()
+    yield ZuoraConnection(
+        base_url=tenant.url,
+        client_id=creds["client_id"],
+        client_secret=creds["client_secret"],
+        ca_file=Path(tenant.tls.ca_file),
+    )
+    tenant.clear_faults()
+
+
+def _account(crm_id: str) -> dict[str, Any]:
+    return {
+        "name": f"Client test {crm_id}",
+        "currency": "USD",
+        "crmId": crm_id,
+        "billCycleDay": 1,
+        "billToContact": {"firstName": "Ada", "lastName": "Lovelace", "country": "United States", "state": "CA"},
+    }
+
+
+def _accounts_with_crm_id(client: ZuoraClient, crm_id: str) -> list[dict[str, Any]]:
+    answer = client.get("/object-query/accounts", params={"filter[]": f"crmId.EQ:{crm_id}"})
+    data: list[dict[str, Any]] = answer.body["data"]
+    return data
+
+
+def test_create_and_read_an_account(connection: ZuoraConnection) -> None:
+    crm_id = uuid.uuid4().hex[:18]
+    with ZuoraClient(connection) as client:
+        created = client.post("/v1/accounts", _account(crm_id), idempotency_key=f"t-{crm_id}")
+        number = created.body["accountNumber"]
+        read = client.get(f"/v1/accounts/{number}")
+        assert read.body["basicInfo"]["name"] == f"Client test {crm_id}"
+        assert client.token_requests == 1
+
+
+def test_wrong_secret_says_what_to_check_and_never_shows_it(connection: ZuoraConnection) -> None:
+    bad = ZuoraConnection(
+        base_url=connection.base_url,
+        client_id=connection.client_id,
+        client_secret="not-the-secret-0123456789",
+        ca_file=connection.ca_file,
+    )
+    with ZuoraClient(bad) as client, pytest.raises(ZuoraAuthError) as raised:
+        client.authenticate()
+    message = str(raised.value)
+    assert "client id" in message
+    assert "not-the-secret" not in message
+    assert connection.client_secret not in message
+
+
+def test_business_error_is_not_retried(connection: ZuoraConnection) -> None:
+    exchanges: list[Exchange] = []
+    with ZuoraClient(connection, retry=FAST_RETRY, on_exchange=exchanges.append) as client:
+        with pytest.raises(ZuoraApiError) as raised:
+            client.get("/v1/accounts/A-NO-SUCH-ACCOUNT")
+        assert raised.value.status == 404
+        assert not raised.value.retryable
+        assert len(exchanges) == 1
+        assert "HTTP 404" in str(raised.value)
+
+
+def test_expired_token_is_renewed_once_and_the_call_goes_through(
+    tenant: ZuoraTenant, connection: ZuoraConnection
+) -> None:
+    with ZuoraClient(connection) as client:
+        client.authenticate()
+        tenant.expire_tokens()
+        answer = client.get("/v1/catalog/products")
+        assert answer.status == 200
+        assert client.token_requests == 2
+
+
+def test_server_errors_are_retried_until_they_pass(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
+    tenant.set_faults(error_share=0.5, error_statuses=[500, 502, 503, 504], seed=7)
+    exchanges: list[Exchange] = []
+    with ZuoraClient(connection, retry=FAST_RETRY, on_exchange=exchanges.append) as client:
+        for _ in range(10):
+            assert client.get("/v1/catalog/products").status == 200
+    statuses = {e.status for e in exchanges}
+    assert statuses & {500, 502, 503, 504}, "the fault injection should have produced some errors"
+
+
+def test_lost_answers_to_keyed_writes_are_resent_and_applied_once(
+    tenant: ZuoraTenant, connection: ZuoraConnection
+) -> None:
+    crm_ids = [uuid.uuid4().hex[:18] for _ in range(6)]
+    tenant.set_faults(lost_response_share=0.5, seed=3)
+    exchanges: list[Exchange] = []
+    with ZuoraClient(connection, retry=FAST_RETRY, on_exchange=exchanges.append) as client:
+        for crm_id in crm_ids:
+            client.post("/v1/accounts", _account(crm_id), idempotency_key=f"acct-{crm_id}")
+        tenant.clear_faults()
+        assert any(e.error for e in exchanges), "some answers should have been lost"
+        for crm_id in crm_ids:
+            assert len(_accounts_with_crm_id(client, crm_id)) == 1
+
+
+def test_lost_answer_to_an_unkeyed_write_is_reported_not_resent(
+    tenant: ZuoraTenant, connection: ZuoraConnection
+) -> None:
+    crm_id = uuid.uuid4().hex[:18]
+    with ZuoraClient(connection, retry=FAST_RETRY) as client:
+        client.authenticate()
+        tenant.set_faults(lost_response_share=1.0)
+        with pytest.raises(ZuoraOutcomeUnknown) as raised:
+            client.post("/v1/accounts", _account(crm_id))
+        tenant.clear_faults()
+        assert "looked up" in str(raised.value)
+        assert len(_accounts_with_crm_id(client, crm_id)) == 1
+
+
+def test_concurrency_limit_answers_are_waited_out(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
+    tenant.set_concurrency_limit(2)
+    tenant.set_faults(latency_ms=40)
+    exchanges: list[Exchange] = []
+    try:
+        with ZuoraClient(connection, retry=FAST_RETRY, pool_size=8, on_exchange=exchanges.append) as client:
+            client.authenticate()
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(pool.map(lambda _: client.get("/v1/catalog/products").status, range(16)))
+    finally:
+        tenant.set_concurrency_limit(40)
+    assert statuses == [200] * 16
+    assert any(e.status == 429 for e in exchanges), "8 callers against a limit of 2 should meet 429s"
