@@ -17,9 +17,12 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cpq_desktop import __version__
+
+if TYPE_CHECKING:
+    from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -102,25 +105,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _start_sandbox(data_dir: Path, options: SandboxOptions | None = None) -> Sandbox | None:
+    """Create and start both emulators; on failure (e.g. an unwritable folder) say so and return None."""
+    from cpq_desktop.sandbox.runner import Sandbox
+
+    sandbox: Sandbox | None = None
+    try:
+        sandbox = Sandbox(data_dir, options)
+        sandbox.start()
+    except OSError as exc:
+        if sandbox is not None:
+            sandbox.stop()
+        _fail(f"cannot start the sandbox in {data_dir}: {exc.strerror or exc}. Choose another folder or ports.")
+        return None
+    return sandbox
+
+
 def _serve_sandbox(args: argparse.Namespace) -> int:
-    from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
+    from cpq_desktop.sandbox.runner import SandboxOptions
 
     if args.orders < 0:
         return _fail("--orders must be 0 or more")
-    sandbox = Sandbox(
-        args.data_dir,
-        SandboxOptions(
-            orders=args.orders,
-            seed=args.seed,
-            latency_ms=args.latency_ms,
-            zuora_concurrency=args.zuora_concurrency,
-            salesforce_port=args.salesforce_port,
-            zuora_port=args.zuora_port,
-        ),
+    options = SandboxOptions(
+        orders=args.orders,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        zuora_concurrency=args.zuora_concurrency,
+        salesforce_port=args.salesforce_port,
+        zuora_port=args.zuora_port,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    info = sandbox.start()
+    sandbox = _start_sandbox(args.data_dir, options)
+    if sandbox is None:
+        return EXIT_USAGE
+    info = sandbox.info()
     print(f"Salesforce org: {info['salesforce_url']}")
     print(f"Zuora tenant:   {info['zuora_url']}")
     print(f"Details (URLs, CA file, logins): {args.data_dir / 'sandbox.json'}")
@@ -185,11 +204,10 @@ def _open_gui(args: argparse.Namespace) -> int:
         return _fail(f"the Qt libraries could not be loaded ({exc}). {_QT_LIBRARIES_HINT}")
     if not args.sandbox:
         return run_gui()
-    from cpq_desktop.sandbox.runner import Sandbox
-
     with tempfile.TemporaryDirectory(prefix="cpq-desktop-sandbox-") as tmp:
-        sandbox = Sandbox(Path(tmp))
-        sandbox.start()
+        sandbox = _start_sandbox(Path(tmp))
+        if sandbox is None:
+            return EXIT_USAGE
         try:
             return run_gui(sandbox_dir=Path(tmp))
         finally:

@@ -78,3 +78,10 @@ def test_opening_the_window_without_a_display_explains_instead_of_crashing() -> 
     assert result.returncode == cli.EXIT_USAGE
     assert "no display found" in result.stderr
     assert "QT_QPA_PLATFORM=offscreen" in result.stderr
+
+
+def test_sandbox_in_an_unusable_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert cli.main(["sandbox", "serve", "--data-dir", str(blocker / "sandbox"), "--orders", "0"]) == cli.EXIT_USAGE
+    assert "cannot start the sandbox in" in capsys.readouterr().err

@@ -32,6 +32,10 @@ class Interaction:
         logger.info("Folder: %s", path)
 
 
+# Long paths and messages wrap into a narrow column otherwise.
+_READABLE_WIDTH = "QLabel#qt_msgbox_label { min-width: 460px; }"
+
+
 class _GuiThreadBridge(QObject):
     """Lives in the GUI thread; a signal emitted from any thread runs the dialog there."""
 
@@ -60,6 +64,7 @@ class QtInteraction(Interaction):
     def _show_critical(self, title: str, message: str, details: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self._parent())
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setStyleSheet(_READABLE_WIDTH)
         if details:
             box.setDetailedText(details)
         box.exec()
@@ -68,6 +73,7 @@ class QtInteraction(Interaction):
         box = QMessageBox(QMessageBox.Icon.Information, title, message, QMessageBox.StandardButton.Ok, self._parent())
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        box.setStyleSheet(_READABLE_WIDTH)
         box.exec()
 
     def open_folder(self, path: Path) -> None:

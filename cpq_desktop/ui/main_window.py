@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 from cpq_desktop import __version__
 from cpq_desktop.core.config import Profile, paths
 from cpq_desktop.core.config.summary import connection_summary
-from cpq_desktop.core.secrets import SecretStore
+from cpq_desktop.core.secrets import KeyringUnavailableError, SecretStore
 from cpq_desktop.ui import interaction
 from cpq_desktop.ui.empty_state import EmptyState
 from cpq_desktop.ui.window_state import WindowState
@@ -93,6 +93,15 @@ def _sync_tab() -> EmptyState:
     )
 
 
+def _keyring_description() -> str:
+    store = SecretStore()
+    try:
+        store.check_available()
+    except KeyringUnavailableError:
+        return "none usable: secrets cannot be saved (see Troubleshooting in the README)"
+    return store.backend_name()
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self, context: WindowContext, window_state: WindowState | None = None, parent: QWidget | None = None
@@ -161,7 +170,7 @@ class MainWindow(QMainWindow):
             ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
             ("Settings", str(paths.config_file())),
             ("Logs", str(self.context.log_dir)),
-            ("Keyring", SecretStore().backend_name()),
+            ("Keyring", _keyring_description()),
         ]
         table = "".join(
             f"<tr><td style='padding-right:12px'><b>{html.escape(k)}</b></td><td>{html.escape(v)}</td></tr>"
