@@ -6,9 +6,11 @@ API (all names case-insensitive; 15- and 18-character ids accepted; every failur
     store = OrgStore(path)                          # creates or reopens the org (multi_currency=True on creation)
     store.schema                                    # the org's Schema (standard + custom fields)
     store.organization_id, store.default_user_id    # the Organization row and the integration user, made on creation
-    new_id = store.insert("Account", {"Name": "Acme"})          # REST create rules (createable, required, types)
+    new_id = store.insert("Account", {"Name": "Acme"})          # REST create rules (createable, required, types,
+                                                                # lookups must point at live records)
     ids = store.insert_many("OrderItem", rows)                  # trusted bulk load for the generator: executemany,
-                                                                # may set read-only fields (CreatedDate, TotalAmount…)
+                                                                # may set read-only fields (CreatedDate, TotalAmount…),
+                                                                # lookups only checked for shape and object type
     store.get("Account", new_id, fields=None)       # REST JSON of one record: attributes + fields in describe order
     store.update("Account", new_id, {"Phone": "1"}) # REST update rules
     store.delete("Account", new_id)                 # soft delete (IsDeleted), cascades to master-detail children
@@ -18,6 +20,11 @@ API (all names case-insensitive; 15- and 18-character ids accepted; every failur
     cursor = store.open_query(soql, include_deleted=False)
     cursor.total_size; cursor.page(start, count)    # rows built page by page (for nextRecordsUrl paging)
     with store.transaction(): ...                   # all-or-nothing group of writes (collections allOrNone)
+
+What the org computes itself, as a real one does: ids, auto-numbers (OrderNumber, Q-00001…), system fields
+(CreatedDate, SystemModstamp…, owner = the integration user), compound names (Contact.Name), copies from parents
+(PricebookEntry.Name, OrderItem.ListPrice/Product2Id…), OrderItem.TotalPrice, and — for insert/update/delete, not for
+insert_many — roll-ups (Order.TotalAmount, SBQQ__Quote__c.SBQQ__NetAmount__c, ConsumptionSchedule.NumberOfRates).
 
 The store is safe to share between the HTTP server's threads: one connection, serialised by a lock.
 """

@@ -180,15 +180,17 @@ class SoqlEngine:
     def plan(self, soql: str, *, include_deleted: bool = False) -> Plan:
         today = self._store.now().date()
         key = (soql, include_deleted, self._store.schema_version, today.isoformat())
-        plan = self._plans.get(key)
-        if plan is not None:
-            self._plans.move_to_end(key)
-            return plan
+        with self._store.lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+                return plan
         query = parse(soql)
         plan = Compiler(self._store.schema, soql, today=today, include_deleted=include_deleted).compile(query)
-        self._plans[key] = plan
-        if len(self._plans) > _PLAN_CACHE_SIZE:
-            self._plans.popitem(last=False)
+        with self._store.lock:
+            self._plans[key] = plan
+            if len(self._plans) > _PLAN_CACHE_SIZE:
+                self._plans.popitem(last=False)
         return plan
 
     def open(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryCursor:
