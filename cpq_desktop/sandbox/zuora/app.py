@@ -90,20 +90,17 @@ class ZuoraApp:
         common = {"Zuora-Request-Id": request_id}
         if track_id is not None:
             if len(track_id) > 64 or not track_id.isascii() or _TRACK_ID_FORBIDDEN.search(track_id):
-                return self._finish(
-                    raw,
-                    render_error(
-                        errors.invalid_value(
-                            errors.RES_GENERIC,
+                # Checked at the gateway, before any version-dependent handling: always a 400.
+                err = ApiError(
+                    [
+                        (
+                            errors.code(errors.RES_GENERIC, 20),
                             "Zuora-Track-Id must be at most 64 US-ASCII characters without ':', ';', '\"' or \"'\".",
-                        ),
-                        family,
-                        version,
-                        request_id,
-                        process_id,
-                    ),
-                    common,
+                        )
+                    ],
+                    status=400,
                 )
+                return self._finish(raw, render_error(err, family, version, request_id, process_id), common)
             common["Zuora-Track-Id"] = track_id
         if route is None:
             if other_method:

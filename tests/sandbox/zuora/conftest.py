@@ -53,6 +53,8 @@ class TenantSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
     def authenticate(self, credentials: dict[str, str]) -> dict[str, Any]:
+        # /oauth/token refuses requests that carry an Authorization header (zuora-api.md §1.2).
+        self.headers.pop("Authorization", None)
         response = self.post(
             "/oauth/token",
             data={**credentials, "grant_type": "client_credentials"},
