@@ -987,3 +987,62 @@ def test_custom_field_added_at_run_time_is_queryable_and_filterable(tmp_path: Pa
         assert plain(store.query("SELECT Name, Region__c FROM Account WHERE Region__c = 'emea'").records) == [
             {"Name": "Acme", "Region__c": "EMEA"}
         ]
+
+
+def test_string_escapes_in_literals(tmp_path: Path) -> None:
+    with OrgStore(tmp_path / "escapes.db") as store:
+        for name in ("O'Brien", "back\\slash", "Café", "50%_off"):
+            store.insert("Account", {"Name": name})
+        assert plain(store.query(r"SELECT Name FROM Account WHERE Name = 'O\'Brien'").records) == [{"Name": "O'Brien"}]
+        assert plain(store.query(r"SELECT Name FROM Account WHERE Name = 'back\\slash'").records) == [
+            {"Name": "back\\slash"}
+        ]
+        assert plain(store.query(r"SELECT Name FROM Account WHERE Name = 'Caf\u00e9'").records) == [{"Name": "Café"}]
+        assert plain(store.query(r"SELECT Name FROM Account WHERE Name LIKE '%\\%'").records) == [
+            {"Name": "back\\slash"}
+        ]
+        assert plain(store.query(r"SELECT Name FROM Account WHERE Name LIKE '50\%\_%'").records) == [
+            {"Name": "50%_off"}
+        ]
+
+
+SYNC_ORDERS_SOQL = """SELECT Id, OrderNumber, Type, Status, EffectiveDate, EndDate, ActivatedDate, AccountId,
+       OpportunityId, ContractId, Pricebook2Id, TotalAmount, BillToContactId, ShipToContactId, SBQQ__Quote__c,
+       SBQQ__Contracted__c,
+       SBQQ__Quote__r.SBQQ__Type__c, SBQQ__Quote__r.SBQQ__StartDate__c, SBQQ__Quote__r.SBQQ__EndDate__c,
+       SBQQ__Quote__r.SBQQ__SubscriptionTerm__c, SBQQ__Quote__r.SBQQ__MasterContract__c,
+       Opportunity.SBQQ__AmendedContract__c, Opportunity.SBQQ__RenewedContract__c, Opportunity.CloseDate, SystemModstamp
+FROM Order WHERE Status = 'Activated' AND SystemModstamp > 2024-01-01T00:00:00Z ORDER BY SystemModstamp"""
+
+SYNC_LINES_SOQL = """SELECT Id, OrderId, OrderItemNumber, Product2Id, Product2.ProductCode, PricebookEntryId,
+       Quantity, UnitPrice, ListPrice, TotalPrice, ServiceDate, EndDate, SBQQ__ChargeType__c, SBQQ__BillingType__c,
+       SBQQ__BillingFrequency__c,
+       SBQQ__SubscriptionPricing__c, SBQQ__SubscriptionTerm__c, SBQQ__DefaultSubscriptionTerm__c,
+       SBQQ__ProrateMultiplier__c, SBQQ__QuoteLine__c, SBQQ__Subscription__c, SBQQ__RevisedOrderProduct__c,
+       SBQQ__ContractAction__c, SBQQ__Status__c, SBQQ__OrderedQuantity__c, SBQQ__Asset__c, SBQQ__RequiredBy__c,
+       SBQQ__SegmentIndex__c, SBQQ__SegmentKey__c
+FROM OrderItem WHERE OrderId IN ({ids}) ORDER BY OrderId, OrderItemNumber"""
+
+
+def test_the_sync_queries_of_the_reference_run_as_written(org: Org) -> None:
+    orders = run(org, SYNC_ORDERS_SOQL)
+    activated = [o for o in org.live_orders if o["Status"] == "Activated"]
+    assert sorted(ids_of(orders)) == sorted(o["Id"] for o in activated)
+    first = next(r for r in orders if r["Id"] == activated[0]["Id"])
+    quote = org.by_id(org.quotes, activated[0]["SBQQ__Quote__c"])
+    assert quote is not None
+    assert first["SBQQ__Quote__r"] == {
+        "SBQQ__Type__c": quote["SBQQ__Type__c"],
+        "SBQQ__StartDate__c": quote["SBQQ__StartDate__c"],
+        "SBQQ__EndDate__c": None,
+        "SBQQ__SubscriptionTerm__c": 12.0,
+        "SBQQ__MasterContract__c": None,
+    }
+    assert first["Opportunity"] is None
+    assert list(first)[:4] == ["Id", "OrderNumber", "Type", "Status"]
+    wanted = [o["Id"] for o in activated[:3]]
+    lines = run(org, SYNC_LINES_SOQL.format(ids=", ".join(f"'{i}'" for i in wanted)))
+    expected = sorted((i for i in org.items if i["OrderId"] in wanted), key=lambda i: (i["OrderId"], i["Id"]))
+    assert [(r["Id"], r["Quantity"], r["Product2"]["ProductCode"]) for r in lines] == [
+        (i["Id"], i["Quantity"], i["_product"]["ProductCode"]) for i in expected
+    ]
