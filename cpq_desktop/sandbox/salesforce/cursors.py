@@ -23,6 +23,7 @@ MIN_BATCH_SIZE = 200
 MAX_BATCH_SIZE = 2000
 CURSOR_TTL_S = 2 * 24 * 3600.0
 MAX_OPEN_CURSORS = 500
+FIRST_CHUNK = 200  # rows built before the page's average row weight is known
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -128,22 +129,35 @@ class CursorStore:
 
     @staticmethod
     def _take(cursor: _Cursor, start: int, batch_size: int) -> tuple[list[dict[str, Any]], int, bool]:
-        """``(records, end, done)`` of the page starting at row ``start``."""
+        """``(records, end, done)`` of the page starting at row ``start``.
+
+        Rows are built in chunks sized from the rows seen so far, so that a query whose records carry many
+        child rows builds little more than the page it sends.
+        """
         with cursor.lock:
-            rows = cursor.buffer if cursor.buffer_start == start else []
-            exhausted = False
-            if len(rows) < batch_size:
-                more = cursor.source.page(start + len(rows), batch_size - len(rows))
-                exhausted = len(more) < batch_size - len(rows)
-                rows = rows + more
-            taken, weight = 0, 0
-            while taken < len(rows):
-                row_weight = _weight(rows[taken])
-                if taken and weight + row_weight > batch_size:
+            pending = cursor.buffer if cursor.buffer_start == start else []
+            fetched_to = start + len(pending)
+            taken: list[dict[str, Any]] = []
+            weight, index, full, exhausted = 0, 0, False, False
+            while True:
+                while index < len(pending):
+                    row_weight = _weight(pending[index])
+                    if taken and weight + row_weight > batch_size:
+                        full = True
+                        break
+                    taken.append(pending[index])
+                    weight += row_weight
+                    index += 1
+                if full or weight >= batch_size or exhausted:
                     break
-                weight += row_weight
-                taken += 1
-            end = start + taken
-            cursor.buffer_start, cursor.buffer = end, rows[taken:]
-            done = (exhausted and taken == len(rows)) or end >= cursor.source.total_size
-            return rows[:taken], end, done
+                average = weight / len(taken) if taken else 1.0
+                want = max(1, int((batch_size - weight) / average))
+                if not taken:
+                    want = min(want, FIRST_CHUNK)
+                pending, index = cursor.source.page(fetched_to, want), 0
+                fetched_to += len(pending)
+                exhausted = len(pending) < want
+            end = start + len(taken)
+            cursor.buffer_start, cursor.buffer = end, pending[index:]
+            done = (exhausted and not cursor.buffer) or end >= cursor.source.total_size
+            return taken, end, done
