@@ -24,6 +24,7 @@ def _isolate(home: Path) -> None:
 
 
 def render(outdir: Path) -> list[Path]:
+    import shiboken6
     from PySide6.QtWidgets import QApplication
 
     from cpq_desktop.core.config import (
@@ -67,6 +68,8 @@ def render(outdir: Path) -> list[Path]:
                 window.grab().save(str(path))
                 written.append(path)
             window.close()
+            # Deleted now, in this thread: garbage-collected Qt widgets can crash a later thread.
+            shiboken6.delete(window)
     return written
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 qt_logger = logging.getLogger("qt")
 
 EXIT_USAGE = 1
+FAULT_LOG_NAME = "faults.log"
 
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
@@ -46,6 +49,21 @@ def _application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("cpq-desktop")
     return app
+
+
+def _record_native_crashes(log_dir: Path) -> Callable[[], None]:
+    """A crash inside Qt kills the process before any Python handler runs; faulthandler still writes
+    the Python stack of every thread to ``faults.log``. Left alone when something (pytest) set it up."""
+    if faulthandler.is_enabled():
+        return lambda: None
+    fault_log = (log_dir / FAULT_LOG_NAME).open("a", encoding="utf-8")
+    faulthandler.enable(fault_log, all_threads=True)
+
+    def stop() -> None:
+        faulthandler.disable()
+        fault_log.close()
+
+    return stop
 
 
 def _close_on_termination_signals(window: MainWindow) -> Callable[[], None]:
@@ -77,6 +95,7 @@ def run_gui(sandbox_dir: Path | None = None) -> int:
     config, config_error = store.load_or_default()
     app_logging = configure_logging(config.settings.log_level)
     logger.info("Starting %s %s", APP_TITLE, __version__)
+    stop_fault_log = _record_native_crashes(app_logging.log_file.parent)
     # Dialogs for real, unless whoever embeds the GUI (the test suite) installed its own interaction.
     embedded = type(interaction.current()) is not interaction.Interaction
     previous_interaction = interaction.current() if embedded else interaction.install(interaction.QtInteraction())
@@ -106,10 +125,16 @@ def run_gui(sandbox_dir: Path | None = None) -> int:
         if window.isVisible():
             # The loop ended without the window closing (e.g. the desktop session ended): save its state too.
             window.close()
+        # Delete the widgets here, in the GUI thread. Left to Python's cyclic garbage collector, they could
+        # be destroyed in whichever thread happens to trigger a collection, and Qt crashes on that.
+        shiboken6.delete(window)
         return exit_code
     finally:
         qInstallMessageHandler(previous_qt_handler)
         restore_excepthook()
-        interaction.install(previous_interaction)
+        replaced = interaction.install(previous_interaction)
+        if isinstance(replaced, interaction.QtInteraction) and not embedded:
+            replaced.dispose()
         logger.info("Stopped")
+        stop_fault_log()
         app_logging.close()

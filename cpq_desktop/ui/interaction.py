@@ -12,6 +12,7 @@ import html
 import logging
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -52,6 +53,11 @@ class QtInteraction(Interaction):
             self._bridge.moveToThread(app.thread())
         # AutoConnection: direct when called in the GUI thread, queued from any other thread.
         self._bridge.critical_requested.connect(self._show_critical, Qt.ConnectionType.AutoConnection)
+
+    def dispose(self) -> None:
+        """Delete the GUI-thread helper now, in the GUI thread (not later, from whichever thread the
+        garbage collector happens to run in, which Qt does not survive)."""
+        shiboken6.delete(self._bridge)
 
     @staticmethod
     def _parent() -> QWidget | None:

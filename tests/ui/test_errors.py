@@ -82,3 +82,4 @@ def test_qt_dialogs_requested_from_a_worker_thread_open_in_the_gui_thread(qtbot:
     worker.join()
     qtbot.waitUntil(lambda: len(qt_interaction.shown_in) == 1)
     assert qt_interaction.shown_in[0] is QThread.currentThread()
+    qt_interaction.dispose()
