@@ -8,6 +8,8 @@ Routes (zuora-api.md §3): ``POST /v1/orders``, ``POST /v1/async/orders``, ``GET
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
@@ -39,8 +41,17 @@ def register(router: Router) -> None:
     subscriptions_api.register(router)
 
 
+_ENGINES: weakref.WeakKeyDictionary[TenantStore, OrderEngine] = weakref.WeakKeyDictionary()
+_ENGINES_LOCK = threading.Lock()
+
+
 def engine_for(store: TenantStore) -> OrderEngine:
-    return OrderEngine(store, TenantDirectory(store))
+    """The tenant's order engine (one per store, so its catalog cache lives as long as the tenant)."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(store)
+        if engine is None:
+            engine = _ENGINES[store] = OrderEngine(store, TenantDirectory(store))
+        return engine
 
 
 def order_jobs(store: TenantStore) -> OrderJobs:

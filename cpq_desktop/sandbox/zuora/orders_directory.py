@@ -7,11 +7,13 @@ account and catalog modules store them.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from cpq_desktop.sandbox.zuora import account_records, accounts, catalog_records, contacts
+from cpq_desktop.sandbox.zuora import account_records, accounts, catalog_records, contacts, records
 from cpq_desktop.sandbox.zuora.store import TenantStore
 
 
@@ -109,6 +111,7 @@ class TenantDirectory:
 
     def __init__(self, store: TenantStore) -> None:
         self.store = store
+        self._plans = _PlanCache()
 
     def account(self, db: sqlite3.Connection, key: str) -> AccountInfo | None:
         record = account_records.find_account(db, key)
@@ -142,21 +145,68 @@ class TenantDirectory:
         external_id: str | None = None,
     ) -> list[CatalogPlan]:
         if plan_id is not None:
-            found = catalog_records.get_plan(db, plan_id)
-            records = [] if found is None else [found]
+            ids = [plan_id]
         elif number is not None:
-            found = catalog_records.plan_by_number(db, number)
-            records = [] if found is None else [found]
+            ids = [r[0] for r in db.execute("SELECT id FROM product_rate_plans WHERE number = ?", (number,))]
         else:
-            records = catalog_records.plans_by_external_id(db, external_id or "")
-        return [_catalog_plan(db, record) for record in records]
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT p.id FROM product_rate_plans p JOIN product_rate_plan_external_ids e ON e.plan_id = p.id "
+                    "WHERE e.external_id = ? ORDER BY p.seq",
+                    (external_id,),
+                )
+            ]
+        plans = (self._plans.get(db, i) for i in ids)
+        return [p for p in plans if p is not None]
 
     def charge_plan(self, db: sqlite3.Connection, charge_id: str) -> CatalogPlan | None:
-        charge = catalog_records.get_charge(db, charge_id)
-        if charge is None:
+        row = db.execute("SELECT plan_id FROM product_rate_plan_charges WHERE id = ?", (charge_id,)).fetchone()
+        return None if row is None else self._plans.get(db, row[0])
+
+
+class _PlanCache:
+    """Catalog plans parsed once and reused while their stored rows are unchanged.
+
+    Every use re-reads the plan, charge and product rows as text (cheap) and compares them with what
+    the cached plan was built from, so a catalog change through the CRUD API is seen at once; only
+    the JSON parsing and conversion are saved. The plan status depends on today's date, hence the date.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[tuple[str, str, tuple[str, ...], str], CatalogPlan]] = {}
+
+    def get(self, db: sqlite3.Connection, plan_id: str) -> CatalogPlan | None:
+        row = db.execute("SELECT data FROM product_rate_plans WHERE id = ?", (plan_id,)).fetchone()
+        if row is None:
             return None
-        plan = catalog_records.get_plan(db, charge["ProductRatePlanId"])
-        return None if plan is None else _catalog_plan(db, plan)
+        plan_text = str(row[0])
+        charge_texts = tuple(
+            str(r[0])
+            for r in db.execute("SELECT data FROM product_rate_plan_charges WHERE plan_id = ? ORDER BY seq", (plan_id,))
+        )
+        today = dt.date.today().isoformat()
+        with self._lock:
+            cached = self._entries.get(plan_id)
+        if (
+            cached is not None
+            and cached[0][:3] == (today, plan_text, charge_texts)
+            and _product_text(db, cached[1].product_id) == cached[0][3]
+        ):
+            return cached[1]
+        plan = records.load(plan_text)
+        product_text = _product_text(db, plan["ProductId"])
+        product = records.load(product_text) if product_text else {}
+        built = _catalog_plan(plan, product, [records.load(t) for t in charge_texts])
+        with self._lock:
+            self._entries[plan_id] = ((today, plan_text, charge_texts, product_text), built)
+        return built
+
+
+def _product_text(db: sqlite3.Connection, product_id: str) -> str:
+    row = db.execute("SELECT data FROM products WHERE id = ?", (product_id,)).fetchone()
+    return "" if row is None else str(row[0])
 
 
 _CONTACT_KEYS = ("billToContact", "soldToContact", "shipToContact")
@@ -180,8 +230,7 @@ def _account_info(record: dict[str, Any]) -> AccountInfo:
     )
 
 
-def _catalog_plan(db: sqlite3.Connection, plan: dict[str, Any]) -> CatalogPlan:
-    product = catalog_records.get_product(db, plan["ProductId"]) or {}
+def _catalog_plan(plan: dict[str, Any], product: dict[str, Any], charges: list[dict[str, Any]]) -> CatalogPlan:
     view = catalog_records.plan_view(plan)
     return CatalogPlan(
         id=plan["Id"],
@@ -191,7 +240,7 @@ def _catalog_plan(db: sqlite3.Connection, plan: dict[str, Any]) -> CatalogPlan:
         product_name=product.get("Name", ""),
         product_sku=product.get("SKU", ""),
         external_ids=tuple(plan.get("ExternalRatePlanIds") or ()),
-        charges=tuple(_catalog_charge(c) for c in catalog_records.charges_of_plan(db, plan["Id"])),
+        charges=tuple(_catalog_charge(c) for c in charges),
         status=view["status"],
     )
 
