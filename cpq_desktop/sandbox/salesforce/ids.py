@@ -8,6 +8,7 @@ set when character *i* of the chunk is an upper-case letter).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -58,10 +59,13 @@ def is_valid(record_id: object) -> bool:
 
 def normalize(record_id: object) -> str | None:
     """The canonical 18-character id, or None when ``record_id`` is not a valid id."""
-    if not is_valid(record_id):
-        return None
-    assert isinstance(record_id, str)
-    return to18(record_id)
+    return _normalize_text(record_id) if isinstance(record_id, str) else None
+
+
+@lru_cache(maxsize=65536)
+def _normalize_text(record_id: str) -> str | None:
+    # Bulk loads repeat the same lookup ids many times over, hence the cache.
+    return to18(record_id) if is_valid(record_id) else None
 
 
 def key_prefix(record_id: str) -> str:

@@ -65,16 +65,15 @@ class FieldDef:
     default_value: bool | None = None
     defaulted_on_create: bool = False
     multi_currency_only: bool = False
+    # The lower-case name every lookup uses; computed once because the store reads it per value written.
+    key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.type not in SOAP_TYPES:
             raise ValueError(f"field {self.name}: unsupported type {self.type!r}")
         if not self.label:
             object.__setattr__(self, "label", label_for(self.name))
-
-    @property
-    def key(self) -> str:
-        return self.name.lower()
+        object.__setattr__(self, "key", self.name.lower())
 
     @property
     def soap_type(self) -> str:

@@ -103,6 +103,8 @@ class OrgStore:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=OFF")
         self._savepoints = 0
+        # Key prefixes never change once assigned, so the prefixes a lookup accepts can be remembered.
+        self._prefix_cache: dict[tuple[str, ...], frozenset[str]] = {}
         # Incremented whenever the schema changes, so that cached SOQL plans are rebuilt.
         self.schema_version = 0
         with self._lock:
@@ -329,12 +331,14 @@ class OrgStore:
         return fdef
 
     def _reference_prefixes(self, fdef: FieldDef) -> frozenset[str]:
-        prefixes = set()
-        for target in fdef.reference_to:
-            obj = self.schema.get(target)
-            if obj is not None:
-                prefixes.add(obj.key_prefix)
-        return frozenset(prefixes)
+        if fdef.type != "reference":
+            return frozenset()
+        cached = self._prefix_cache.get(fdef.reference_to)
+        if cached is None:
+            targets = (self.schema.get(target) for target in fdef.reference_to)
+            cached = frozenset(obj.key_prefix for obj in targets if obj is not None)
+            self._prefix_cache[fdef.reference_to] = cached
+        return cached
 
     # --- writes ------------------------------------------------------------------------------------------------
 
@@ -351,27 +355,30 @@ class OrgStore:
         if not rows:
             return []
         fields = list(obj.iter_fields())
+        keys = [f.key for f in fields]
+        auto_numbers = [(f.key, f.auto_number) for f in fields if f.auto_number]
+        required = [(f.key, f.name) for f in fields if f.required_on_create]
+        defaults = self._insert_defaults(obj)
         with self._lock, self.transaction():
             first = self._allocate(obj.name, len(rows))
             stamp = format_datetime(self.now())
             prepared: list[dict[str, object]] = []
             for offset, values in enumerate(rows):
                 seq = first + offset
-                record = self._prepare_insert(obj, values, trusted=trusted)
-                record_id = ids.make_id(obj.key_prefix, seq)
-                record["id"] = record_id
+                record = self._prepare_insert(obj, values, defaults, trusted=trusted)
+                record["id"] = ids.make_id(obj.key_prefix, seq)
                 record["isdeleted"] = record.get("isdeleted") or 0
                 for key in ("createddate", "lastmodifieddate", "systemmodstamp"):
                     record[key] = record.get(key) or stamp
                 for key in ("createdbyid", "lastmodifiedbyid"):
                     record[key] = record.get(key) or self.default_user_id
-                for f in fields:
-                    if f.auto_number and record.get(f.key) is None:
-                        record[f.key] = f.auto_number.format(seq)
+                for key, pattern in auto_numbers:
+                    if record.get(key) is None:
+                        record[key] = pattern.format(seq)
                 prepared.append(record)
             self._fill_derived(obj, prepared)
             for record in prepared:
-                missing = [f.name for f in fields if f.required_on_create and record.get(f.key) is None]
+                missing = [name for key, name in required if record.get(key) is None]
                 if missing:
                     raise SalesforceApiError(
                         400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing
@@ -382,13 +389,14 @@ class OrgStore:
             marks = ", ".join("?" for _ in fields)
             self._conn.executemany(
                 f"INSERT INTO {quote_ident(obj.name)} ({columns}) VALUES ({marks})",
-                [tuple(record.get(f.key) for f in fields) for record in prepared],
+                [tuple(map(record.get, keys)) for record in prepared],
             )
             if not trusted:
                 self._refresh_rollups(obj, prepared, stamp)
         return [str(record["id"]) for record in prepared]
 
-    def _prepare_insert(self, obj: ObjectDef, values: Mapping[str, object], *, trusted: bool) -> dict[str, object]:
+    def _insert_defaults(self, obj: ObjectDef) -> dict[str, object]:
+        """Column values a new record starts with: checkbox and picklist defaults, the owner."""
         record: dict[str, object] = {}
         for f in obj.iter_fields():
             if f.type == "boolean":
@@ -397,6 +405,12 @@ class OrgStore:
                 record[f.key] = f.default_picklist
         if "ownerid" in obj.fields:
             record["ownerid"] = self.default_user_id
+        return record
+
+    def _prepare_insert(
+        self, obj: ObjectDef, values: Mapping[str, object], defaults: Mapping[str, object], *, trusted: bool
+    ) -> dict[str, object]:
+        record = dict(defaults)
         for name, value in values.items():
             if name == "attributes":
                 continue
@@ -409,7 +423,7 @@ class OrgStore:
                     "and verify that it is read/write for your profile or permission set.",
                     [fdef.name],
                 )
-            converted = to_db(fdef, value, self._reference_prefixes(fdef) if fdef.type == "reference" else frozenset())
+            converted = to_db(fdef, value, self._reference_prefixes(fdef))
             if converted is None and fdef.type == "boolean":
                 converted = 0
             record[fdef.key] = converted
@@ -494,9 +508,7 @@ class OrgStore:
                         "field and verify that it is read/write for your profile or permission set.",
                         [fdef.name],
                     )
-                converted = to_db(
-                    fdef, value, self._reference_prefixes(fdef) if fdef.type == "reference" else frozenset()
-                )
+                converted = to_db(fdef, value, self._reference_prefixes(fdef))
                 if converted is None and not fdef.nillable:
                     if fdef.type == "boolean":
                         converted = 0
