@@ -21,6 +21,7 @@ from cpq_desktop.sandbox.zuora.account_records import (
 )
 from cpq_desktop.sandbox.zuora.errors import RES_ACCOUNT, RES_CONTACT
 from cpq_desktop.sandbox.zuora.limits import Pool
+from cpq_desktop.sandbox.zuora.records import load
 from cpq_desktop.sandbox.zuora.settings import TenantSettings
 from cpq_desktop.sandbox.zuora.store import TenantStore
 from cpq_desktop.sandbox.zuora.validation import ANY, Spec, boolean, integer, obj, strings, text
@@ -275,7 +276,7 @@ def detail_view(db: sqlite3.Connection, account: dict[str, Any]) -> dict[str, An
     view["metrics"] = {
         "balance": account.get("balance", 0),
         "currency": account["currency"],
-        "contractedMrr": account.get("contractedMrr", 0),
+        "contractedMrr": _contracted_mrr(db, account["id"]),
         "creditBalance": 0,
         "totalInvoiceBalance": 0,
         "totalDebitMemoBalance": 0,
@@ -285,6 +286,23 @@ def detail_view(db: sqlite3.Connection, account: dict[str, Any]) -> dict[str, An
     }
     view["success"] = True
     return view
+
+
+def _contracted_mrr(db: sqlite3.Connection, account_id: str) -> float:
+    """Sum of the latest versions' contracted MRR of the account's active subscriptions (Orders tables)."""
+    exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subscription_versions'")
+    if exists.fetchone() is None:
+        return 0
+    total = 0.0
+    rows = db.execute(
+        "SELECT doc FROM subscription_versions WHERE account_id = ? AND is_latest = 1 AND status = 'Active'",
+        (account_id,),
+    )
+    for row in rows:
+        value = load(row["doc"]).get("contractedMrr")
+        if isinstance(value, int | float):
+            total += value
+    return round(total, 2)
 
 
 # -- handlers --------------------------------------------------------------------------------------

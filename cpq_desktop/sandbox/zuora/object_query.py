@@ -102,14 +102,29 @@ def _public(doc: Record) -> Record:
 def subscription_record(doc: Record) -> Record:
     """An Orders-engine subscription version (``GET /v1/subscriptions`` shape) in Object Query shape."""
     record = {k: v for k, v in _public(doc).items() if not isinstance(v, list | dict)}
-    record["name"] = doc.get("subscriptionNumber")
+    for source, target in _SUBSCRIPTION_RENAMES.items():
+        if source in record:
+            record[target] = record.pop(source)
+    for stamp in ("createdDate", "updatedDate"):
+        if isinstance(record.get(stamp), str) and " " in record[stamp]:
+            record[stamp] = record[stamp].replace(" ", "T") + "+00:00"
     record["isLatestVersion"] = doc.get("_isLatest", True)
-    if "invoiceOwnerAccountId" in doc:
-        record["invoiceOwnerId"] = doc["invoiceOwnerAccountId"]
     for key, value in (doc.get("customFields") or {}).items():
         record[key] = value
-    record.pop("subscriptionNumber", None)
     return record
+
+
+# GET /v1/subscriptions spelling -> Object Query (ExpandedSubscription / ExpandedRatePlanCharge) spelling.
+_SUBSCRIPTION_RENAMES = {
+    "subscriptionNumber": "name",
+    "invoiceOwnerAccountId": "invoiceOwnerId",
+    "customerAcceptanceDate": "contractAcceptanceDate",
+    "invoiceSeparately": "isInvoiceSeparate",
+    "createTime": "createdDate",
+    "updateTime": "updatedDate",
+}
+_CHARGE_RENAMES = {"number": "chargeNumber", "type": "chargeType", "model": "chargeModel"}
+_CRUD_CHARGE_MODEL = {read: crud for crud, read in cr.CHARGE_MODELS.items()}
 
 
 def rate_plan_record(doc: Record, plan: Record) -> Record:
@@ -125,8 +140,11 @@ def rate_plan_record(doc: Record, plan: Record) -> Record:
 def rate_plan_charge_record(plan: Record, charge: Record) -> Record:
     record = {k: v for k, v in _public(charge).items() if not isinstance(v, list | dict)}
     record["ratePlanId"] = plan.get("id")
-    if "number" in record:
-        record["chargeNumber"] = record.pop("number")
+    for source, target in _CHARGE_RENAMES.items():
+        if source in record:
+            record[target] = record.pop(source)
+    if record.get("chargeModel") in _CRUD_CHARGE_MODEL:
+        record["chargeModel"] = _CRUD_CHARGE_MODEL[record["chargeModel"]]
     for key, value in (charge.get("customFields") or {}).items():
         record[key] = value
     return record
