@@ -45,7 +45,7 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OrgStore, Ge
 
 ITEMS_WITH_ORDERS = (
     "SELECT oi.*, o.Type AS order_type, o.EffectiveDate AS order_date, o.EndDate AS order_end, "
-    'o.OpportunityId AS opportunity FROM OrderItem oi JOIN "Order" o ON o.Id = oi.OrderId'
+    'o.OpportunityId AS opportunity FROM OrderItem oi JOIN "Order" o ON o.Id = oi.OrderId WHERE oi.IsDeleted = 0'
 )
 
 
@@ -86,7 +86,7 @@ def test_quantity_deltas_sum_to_the_effective_quantity_of_each_subscription(
     org: tuple[OrgStore, GeneratedSummary],
 ) -> None:
     store, _ = org
-    items = rows(store, ITEMS_WITH_ORDERS + " WHERE oi.SBQQ__Subscription__c IS NOT NULL")
+    items = rows(store, ITEMS_WITH_ORDERS + " AND oi.SBQQ__Subscription__c IS NOT NULL")
     by_origin: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         by_origin[item["SBQQ__RevisedOrderProduct__c"] or item["Id"]].append(item)
@@ -159,7 +159,7 @@ def test_amendments_add_products_as_new_lines(org: tuple[OrgStore, GeneratedSumm
     store, _ = org
     added = rows(
         store,
-        ITEMS_WITH_ORDERS + " WHERE o.Type = 'Amendment' AND oi.SBQQ__RevisedOrderProduct__c IS NULL",
+        ITEMS_WITH_ORDERS + " AND o.Type = 'Amendment' AND oi.SBQQ__RevisedOrderProduct__c IS NULL",
     )
     assert len(added) >= 10
     for item in added:

@@ -22,6 +22,7 @@ from cpq_desktop.sandbox.salesforce.generator.catalog import (
 )
 from cpq_desktop.sandbox.salesforce.generator.context import AccountInfo, GenContext
 from cpq_desktop.sandbox.salesforce.generator.dates import (
+    ANCHOR_DATE,
     at_time,
     iso_date,
     iso_datetime,
@@ -30,6 +31,10 @@ from cpq_desktop.sandbox.salesforce.generator.dates import (
 )
 from cpq_desktop.sandbox.salesforce.generator.records import Ref
 
+# What the duplicate never had: contracting links and audit stamps of its own.
+_NOT_COPIED_TO_DUPLICATE = frozenset(
+    {"SBQQ__Subscription__c", "SBQQ__Contract__c", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
+)
 ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "StateCode", "CountryCode")
 
 
@@ -174,6 +179,8 @@ class CpqEngine:
                 "AccountId": account.ref,
                 "Name": f"{account.name} - New Business",
                 "StageName": "Closed Won",
+                "IsClosed": True,
+                "IsWon": True,
                 "CloseDate": iso_date(closed.date()),
                 "Type": "New Business",
                 "Probability": 100.0,
@@ -256,6 +263,35 @@ class CpqEngine:
         self._finish_totals(opportunity, quote, order)
         return state
 
+    def deleted_duplicate_order(self, state: ContractState) -> Ref:
+        """A second order the rep created from the same quote by mistake and deleted (it sits in the recycle
+        bin: ``queryAll`` returns it with ``IsDeleted = true``, ``query`` does not)."""
+        ctx = self.ctx
+        original = ctx.buffer.row(state.order)
+        created = at_time(state.start - timedelta(days=1), 15, 30)
+        copy = {
+            key: value
+            for key, value in original.items()
+            if key not in ("ContractId", "ActivatedDate", "CreatedDate", "LastModifiedDate", "SystemModstamp")
+        }
+        copy.update({"Status": "Draft", "SBQQ__Contracted__c": False, "IsDeleted": True})
+        order = ctx.add("Order", copy, at=created)
+        for item in [row for row in ctx.buffer.rows["OrderItem"] if row["OrderId"] == state.order]:
+            values = {key: value for key, value in item.items() if key not in _NOT_COPIED_TO_DUPLICATE}
+            values.update(
+                {
+                    "OrderId": order,
+                    "SBQQ__Status__c": "Draft",
+                    "SBQQ__Activated__c": False,
+                    "SBQQ__Contracted__c": False,
+                    "SBQQ__RequiredBy__c": None,
+                    "SBQQ__BundleRoot__c": None,
+                    "IsDeleted": True,
+                }
+            )
+            ctx.add("OrderItem", values, at=created)
+        return order
+
     # --- amendments ---------------------------------------------------------------------------------------------
 
     def amend(
@@ -283,6 +319,8 @@ class CpqEngine:
                 "AccountId": account.ref,
                 "Name": f"{account.name} - Amendment",
                 "StageName": "Closed Won",
+                "IsClosed": True,
+                "IsWon": True,
                 "CloseDate": iso_date(effective),
                 "Type": "Amendment",
                 "Probability": 100.0,
@@ -396,6 +434,8 @@ class CpqEngine:
                 "AccountId": account.ref,
                 "Name": f"{account.name} - Renewal",
                 "StageName": "Closed Won",
+                "IsClosed": True,
+                "IsWon": True,
                 "CloseDate": iso_date(start - timedelta(days=rng.randint(1, 20))),
                 "Type": "Renewal",
                 "Probability": 100.0,
@@ -1128,6 +1168,7 @@ class CpqEngine:
                 "SBQQ__RenewalUpliftRate__c": uplift,
                 "SBQQ__AmendmentRenewalBehavior__c": "Latest End Date",
                 "SBQQ__Evergreen__c": end is None,
+                "SBQQ__ActiveContract__c": start <= ANCHOR_DATE and (end is None or end >= ANCHOR_DATE),
                 "SBQQ__SubscriptionQuantitiesCombined__c": False,
             },
             at=at,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 # "Now" of the generated org: every created/activated timestamp is on or before it; effective dates of
 # some amendments and renewals fall after it, as scheduled changes do in a live org.
@@ -15,6 +16,7 @@ ANCHOR_DATE = date(2026, 1, 1)
 ANCHOR_DATETIME = datetime.combine(ANCHOR_DATE, time(0, 0), tzinfo=UTC)
 
 
+@lru_cache(maxsize=65536)
 def add_months(start: date, months: int) -> date:
     """The same day ``months`` later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29)."""
     month_index = start.month - 1 + months
@@ -29,17 +31,19 @@ def term_end(start: date, months: int) -> date:
     return add_months(start, months) - timedelta(days=1)
 
 
+@lru_cache(maxsize=65536)
 def months_between(start: date, end_inclusive: date) -> float:
     """Length of ``start..end_inclusive`` in months, with a partial last month as a fraction of its days.
 
     This is CPQ's "Monthly + Daily" proration: whole calendar months first, then the leftover days
     divided by the days of the month they fall in.
     """
-    whole = 0
-    while add_months(start, whole + 1) <= end_inclusive + timedelta(days=1):
-        whole += 1
+    stop = end_inclusive + timedelta(days=1)
+    whole = (stop.year - start.year) * 12 + stop.month - start.month
+    while whole > 0 and add_months(start, whole) > stop:
+        whole -= 1
     rest_start = add_months(start, whole)
-    leftover_days = (end_inclusive - rest_start).days + 1
+    leftover_days = (stop - rest_start).days
     if leftover_days <= 0:
         return float(whole)
     days_in_month = calendar.monthrange(rest_start.year, rest_start.month)[1]
@@ -58,4 +62,5 @@ def iso_date(day: date | None) -> str | None:
 
 def iso_datetime(moment: datetime) -> str:
     """Salesforce's wire format: ``2024-01-31T17:05:09.000+0000``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    # isoformat is several times faster than strftime, and the generator formats a few hundred thousand.
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + ".000+0000"

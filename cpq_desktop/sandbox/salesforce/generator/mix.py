@@ -196,7 +196,11 @@ class DealMix:
             changes.append(Reprice(rng.choice(live), rng.choice((5.0, 10.0, 20.0))))
         else:
             changes.append(AddProduct("training", float(rng.randint(1, 6))))
-        self.cpq.amend(state, effective, changes)
+        # Now and then a subsidiary's bills move to its parent with the amendment (an invoice owner transfer).
+        new_owner = None
+        if state.account.parent is not None and state.invoice_owner is None and rng.random() < 0.25:
+            new_owner = state.account.parent
+        self.cpq.amend(state, effective, changes, invoice_owner=new_owner)
 
     def _terminate(self, state: ContractState) -> None:
         effective = self._effective_date(state)

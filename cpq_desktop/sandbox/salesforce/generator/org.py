@@ -33,7 +33,8 @@ class GeneratedSummary:
     seed: int
     orders: int
     anchor_date: str
-    counts: dict[str, int]
+    counts: dict[str, int]  # live records per object (what a SOQL COUNT() returns)
+    deleted_counts: dict[str, int]  # records in the recycle bin (queryAll only)
     orders_by_type: dict[str, int]
     organization_id: str
     integration_user_id: str
@@ -86,8 +87,16 @@ def generate_org(store: OrgStore, orders: int, seed: int) -> GeneratedSummary:
         resolved = write_buffer(store, ctx.buffer)
     orders_by_type: dict[str, int] = {}
     for row in ctx.buffer.rows.get("Order", ()):
-        orders_by_type[row["Type"]] = orders_by_type.get(row["Type"], 0) + 1
-    counts = {name: ctx.buffer.count(name) for name in INSERT_ORDER}
+        if not row.get("IsDeleted"):
+            orders_by_type[row["Type"]] = orders_by_type.get(row["Type"], 0) + 1
+    counts: dict[str, int] = {}
+    deleted: dict[str, int] = {}
+    for name in INSERT_ORDER:
+        generated = ctx.buffer.rows.get(name, [])
+        gone = sum(1 for row in generated if row.get("IsDeleted"))
+        counts[name] = len(generated) - gone
+        if gone:
+            deleted[name] = gone
     counts["User"] += 1  # the integration user the store creates with the org
     counts["Organization"] = 1
     charge_models: dict[str, str] = {}
@@ -99,6 +108,7 @@ def generate_org(store: OrgStore, orders: int, seed: int) -> GeneratedSummary:
         orders=orders,
         anchor_date=ANCHOR_DATE.isoformat(),
         counts=counts,
+        deleted_counts=deleted,
         orders_by_type=orders_by_type,
         organization_id=store.organization_id,
         integration_user_id=store.default_user_id,

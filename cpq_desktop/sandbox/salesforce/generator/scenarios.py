@@ -84,6 +84,7 @@ class ShowcaseBuilder:
             self.missing_billing_address,
             self.address_only_order,
             self.single_contract,
+            self.deleted_duplicate,
             self.expired_legacy,
         ]
 
@@ -487,6 +488,19 @@ class ShowcaseBuilder:
             ("3.15",),
             "Contracting method 'Single Contract' with a purchase order number",
             self._records(state),
+        )
+
+    def deleted_duplicate(self) -> ShowcasePlan:
+        account = self.accounts.create(locality=place("US", 1))
+        state = self._deal(
+            account, [LineSpec("seats", 18), LineSpec("support")], first_of_month(ANCHOR_DATE - timedelta(days=75))
+        )
+        deleted = self.cpq.deleted_duplicate_order(state)
+        return ShowcasePlan(
+            "deleted-order",
+            ("3.14",),
+            "A duplicate draft order deleted by the rep: only queryAll returns it (IsDeleted = true)",
+            self._records(state, deleted_order=deleted),
         )
 
     def expired_legacy(self) -> ShowcasePlan:
