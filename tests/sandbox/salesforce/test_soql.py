@@ -1046,3 +1046,36 @@ def test_the_sync_queries_of_the_reference_run_as_written(org: Org) -> None:
     assert [(r["Id"], r["Quantity"], r["Product2"]["ProductCode"]) for r in lines] == [
         (i["Id"], i["Quantity"], i["_product"]["ProductCode"]) for i in expected
     ]
+
+
+def test_optional_clauses_the_api_accepts(org: Org) -> None:
+    everything = ids_of(run(org, "SELECT Id FROM Account ORDER BY Id"))
+    assert ids_of(run(org, "SELECT Id FROM Account USING SCOPE everything ORDER BY Id")) == everything
+    assert ids_of(run(org, "SELECT Id FROM Account USING SCOPE Mine ORDER BY Id")) == everything
+    assert ids_of(run(org, "SELECT Id FROM Account WITH SECURITY_ENFORCED ORDER BY Id")) == everything
+    assert ids_of(run(org, "SELECT Id FROM Account ORDER BY Id LIMIT 2 FOR VIEW")) == everything[:2]
+    assert ids_of(run(org, "SELECT Id FROM Account a WHERE a.Name = 'Delta' FOR REFERENCE")) == [org.accounts[4]["Id"]]
+
+
+def test_scope_mine_keeps_only_records_the_integration_user_owns(tmp_path: Path) -> None:
+    with OrgStore(tmp_path / "mine.db") as store:
+        other = store.insert_many("User", [{"LastName": "Other", "Username": "o@x.example", "Email": "o@x.example"}])[0]
+        mine = store.insert("Account", {"Name": "Mine"})
+        store.insert_many("Account", [{"Name": "Theirs", "OwnerId": other}])
+        assert ids_of(plain(store.query("SELECT Id FROM Account USING SCOPE mine").records)) == [mine]
+
+
+@pytest.mark.parametrize(
+    ("soql", "detail"),
+    [
+        ("SELECT Id FROM Account USING SCOPE team", "USING SCOPE team is not available"),
+        ("SELECT Id FROM Account WITH USER_MODE", "unexpected token: USER_MODE"),
+        ("SELECT Id FROM Account FOR UPDATE", "FOR UPDATE is not allowed"),
+        ("SELECT Id FROM Pricebook2 USING SCOPE mine", "needs an object with an owner"),
+    ],
+)
+def test_unsupported_optional_clauses_are_malformed(org: Org, soql: str, detail: str) -> None:
+    with pytest.raises(SalesforceApiError) as caught:
+        org.store.query(soql)
+    assert caught.value.error_code == "MALFORMED_QUERY"
+    assert detail in caught.value.message

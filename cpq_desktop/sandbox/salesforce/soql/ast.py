@@ -96,3 +96,4 @@ class Query:
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None
+    scope: str | None = None  # USING SCOPE: "everything" or "mine"

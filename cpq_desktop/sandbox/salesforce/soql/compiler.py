@@ -125,6 +125,7 @@ class _Scope:
         self.user_alias = user_alias.lower() if user_alias else None
         self.joins: dict[tuple[str, ...], tuple[str, ObjectDef]] = {}
         self.join_sql: list[str] = []
+        self.mine = False  # USING SCOPE mine
 
     def resolve(self, ref: ast.FieldRef) -> _Resolved:
         path = list(ref.path)
@@ -180,18 +181,23 @@ class _Scope:
         return " ".join([f"{quote_ident(self.obj.name)} {self.alias}", *self.join_sql])
 
     def live_filter(self) -> str:
-        return "1" if self.compiler.include_deleted else f"{self.alias}.IsDeleted = 0"
+        live = "1" if self.compiler.include_deleted else f"{self.alias}.IsDeleted = 0"
+        if self.mine:
+            # Ids are base-62 text the store generated, so the literal is safe to inline.
+            live += f" AND {self.alias}.OwnerId = '{self.compiler.user_id}'"
+        return live
 
 
 # --- the compiler -----------------------------------------------------------------------------------------------
 
 
 class Compiler:
-    def __init__(self, schema: Schema, soql: str, *, today: date, include_deleted: bool) -> None:
+    def __init__(self, schema: Schema, soql: str, *, today: date, include_deleted: bool, user_id: str = "") -> None:
         self.schema = schema
         self.soql = soql
         self.today = today
         self.include_deleted = include_deleted
+        self.user_id = user_id
         self._scopes = 0
 
     def _new_scope(self, obj: ObjectDef, user_alias: str | None) -> _Scope:
@@ -212,6 +218,12 @@ class Compiler:
     def compile(self, query: ast.Query) -> Plan:
         obj = self._object(query.sobject, query.sobject_pos)
         scope = self._new_scope(obj, query.alias)
+        if query.scope == "mine":
+            if obj.field("OwnerId") is None:
+                raise malformed(
+                    self.soql, query.sobject_pos, f"USING SCOPE mine needs an object with an owner; {obj.name} has none"
+                )
+            scope.mine = True
         self._check_offset(query)
         funcs = [item for item in query.select if isinstance(item, ast.FuncCall) and item.name != "FIELDS"]
         if any(f.name == "COUNT" and f.arg is None for f in funcs):

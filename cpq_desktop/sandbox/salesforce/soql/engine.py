@@ -186,7 +186,14 @@ class SoqlEngine:
                 self._plans.move_to_end(key)
                 return plan
         query = parse(soql)
-        plan = Compiler(self._store.schema, soql, today=today, include_deleted=include_deleted).compile(query)
+        compiler = Compiler(
+            self._store.schema,
+            soql,
+            today=today,
+            include_deleted=include_deleted,
+            user_id=self._store.default_user_id,
+        )
+        plan = compiler.compile(query)
         with self._store.lock:
             self._plans[key] = plan
             if len(self._plans) > _PLAN_CACHE_SIZE:

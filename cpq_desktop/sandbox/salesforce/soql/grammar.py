@@ -3,14 +3,15 @@
 SOQL_GRAMMAR = r"""
 start: query
 
-query: _SELECT select_list _FROM NAME alias? where? group_by? having? order_by? limit? offset?
+query: _SELECT select_list _FROM NAME alias? using_scope? where? with_clause? _grouped_ordered_paged for_clause?
+_grouped_ordered_paged: group_by? having? order_by? limit? offset?
 
 select_list: select_item ("," select_item)*
 select_item: field_path alias?          -> select_field
            | func_call alias?           -> select_func
            | "(" subquery ")"           -> select_subquery
 
-subquery: _SELECT select_list _FROM NAME alias? where? group_by? having? order_by? limit? offset?
+subquery: _SELECT select_list _FROM NAME alias? where? _grouped_ordered_paged
 
 alias: NAME
 
@@ -54,6 +55,9 @@ direction: ASC | DESC
 nulls: _NULLS (FIRST | LAST)
 limit: _LIMIT NUMBER
 offset: _OFFSET NUMBER
+using_scope: _USING _SCOPE NAME
+with_clause: _WITH NAME
+for_clause: _FOR NAME
 
 _SELECT: "SELECT"i
 _FROM: "FROM"i
@@ -73,6 +77,10 @@ _BY: "BY"i
 _NULLS: "NULLS"i
 _LIMIT: "LIMIT"i
 _OFFSET: "OFFSET"i
+_USING: "USING"i
+_SCOPE: "SCOPE"i
+_WITH: "WITH"i
+_FOR: "FOR"i
 ASC: "ASC"i
 DESC: "DESC"i
 FIRST: "FIRST"i

@@ -77,7 +77,8 @@ class _ToAst(Transformer[Token, Any]):
         parts: dict[str, Any] = {}
         for item in items[2:]:
             key, value = item
-            parts[key] = value
+            if key:
+                parts[key] = value
         return ast.Query(select=select, sobject=str(name), sobject_pos=_pos(name), **parts)
 
     def query(self, items: list[Any]) -> ast.Query:
@@ -224,6 +225,26 @@ class _ToAst(Transformer[Token, Any]):
 
     def offset(self, items: list[Token]) -> tuple[str, int]:
         return self._count(items[0], "offset")
+
+    def using_scope(self, items: list[Token]) -> tuple[str, str]:
+        scope = str(items[0]).lower()
+        if scope not in ("everything", "mine"):
+            raise malformed(
+                self._soql, _pos(items[0]), f"USING SCOPE {items[0]} is not available: use everything or mine"
+            )
+        return ("scope", scope)
+
+    def with_clause(self, items: list[Token]) -> tuple[str, None]:
+        # The integration user can read every field, so enforcing field-level security changes nothing.
+        if str(items[0]).upper() != "SECURITY_ENFORCED":
+            raise malformed(self._soql, _pos(items[0]), f"unexpected token: {items[0]}")
+        return ("", None)
+
+    def for_clause(self, items: list[Token]) -> tuple[str, None]:
+        # FOR VIEW / FOR REFERENCE only update "recently viewed" lists, which the emulator does not keep.
+        if str(items[0]).upper() not in ("VIEW", "REFERENCE"):
+            raise malformed(self._soql, _pos(items[0]), f"FOR {items[0]} is not allowed in API queries")
+        return ("", None)
 
 
 def parse(soql: object) -> ast.Query:
