@@ -7,7 +7,7 @@ import gzip
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -133,22 +133,28 @@ def test_token_request_errors(zuora_anon: requests.Session, zuora_tenant: ZuoraT
 # -- concurrency -----------------------------------------------------------------------------------
 
 
-def parallel(factory: Callable[[], requests.Session], calls: list[Callable[[requests.Session], Any]]) -> list[Any]:
-    sessions = [factory() for _ in calls]
+@pytest.fixture
+def sessions(zuora_session_factory: Callable[[], requests.Session]) -> Iterator[list[requests.Session]]:
+    """Six authenticated sessions, made before a test slows the tenant down."""
+    made = [zuora_session_factory() for _ in range(6)]
     try:
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            return list(pool.map(lambda pair: pair[0](pair[1]), zip(calls, sessions, strict=True)))
+        yield made
     finally:
-        for session in sessions:
+        for session in made:
             session.close()
 
 
+def parallel(sessions: list[requests.Session], call: Callable[[requests.Session], Any]) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        return list(pool.map(call, sessions))
+
+
 def test_concurrency_limit_gives_429_with_retry_after(
-    zuora_knobs: ZuoraTenant, zuora_session_factory: Callable[[], requests.Session]
+    zuora_knobs: ZuoraTenant, sessions: list[requests.Session]
 ) -> None:
     zuora_knobs.set_concurrency_limit(2)
     zuora_knobs.set_faults(latency_ms=400)
-    responses = parallel(zuora_session_factory, [lambda s: s.get("/v1/catalog/products")] * 6)
+    responses = parallel(sessions, lambda s: s.get("/v1/catalog/products"))
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(200) >= 2
     limited = [r for r in responses if r.status_code == 429]
@@ -161,10 +167,7 @@ def test_concurrency_limit_gives_429_with_retry_after(
         assert body["success"] is False
         assert body["reasons"][0]["code"] == 50000070
         assert "concurrent requests" in body["reasons"][0]["message"]
-    zoql = parallel(
-        zuora_session_factory,
-        [lambda s: s.post("/v1/action/query", json={"queryString": "select Id from Account"})] * 6,
-    )
+    zoql = parallel(sessions, lambda s: s.post("/v1/action/query", json={"queryString": "select Id from Account"}))
     limited_zoql = [r for r in zoql if r.status_code == 429]
     assert limited_zoql
     assert limited_zoql[0].json()["code"] == "REQUEST_EXCEEDED_LIMIT"
@@ -196,15 +199,11 @@ def test_idempotency_key_replays_the_first_answer(zuora: requests.Session) -> No
     assert too_long.status_code == 400
 
 
-def test_idempotency_key_in_flight_is_409(
-    zuora_knobs: ZuoraTenant, zuora_session_factory: Callable[[], requests.Session]
-) -> None:
+def test_idempotency_key_in_flight_is_409(zuora_knobs: ZuoraTenant, sessions: list[requests.Session]) -> None:
     zuora_knobs.set_faults(latency_ms=500)
     body = account_body()
     key = f"sf-account-{uuid.uuid4()}"
-    responses = parallel(
-        zuora_session_factory, [lambda s: s.post("/v1/accounts", json=body, headers={"Idempotency-Key": key})] * 2
-    )
+    responses = parallel(sessions[:2], lambda s: s.post("/v1/accounts", json=body, headers={"Idempotency-Key": key}))
     assert sorted(r.status_code for r in responses) == [200, 409]
     conflict = next(r for r in responses if r.status_code == 409)
     assert conflict.json()["reasons"][0]["code"] % 100 == 50
