@@ -448,7 +448,7 @@ class OrderEngine:
                 amount_per_unit = float(list_price) - discount
             else:
                 amount_per_unit = list_price
-        quantity = float(item.get("quantity", 1))
+        quantity = float(item["quantity"]) if item.get("quantity") is not None else 1.0
         start = parse_date(item.get("transactionStartDate") or order["orderDate"])
         end = parse_date(item.get("transactionEndDate") or item.get("transactionStartDate") or order["orderDate"])
         assert start is not None
