@@ -16,12 +16,14 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from cpq_desktop.sandbox.faults import DropConnection, FaultInjector
-from cpq_desktop.sandbox.salesforce import describe, search, sobject_collections
+from cpq_desktop.sandbox.salesforce import composite, describe, search, sobject_collections
 from cpq_desktop.sandbox.salesforce.bulk import BulkQueryJobs, FlatRows
 from cpq_desktop.sandbox.salesforce.cursors import CursorStore, batch_size_from_header
 from cpq_desktop.sandbox.salesforce.errors import SalesforceApiError, not_found
@@ -165,6 +167,7 @@ class SalesforceApp:
         self._route("GET", r"/queryAll/(?P<locator>[^/]+)", self.query_all_more)
         self._route("GET", r"/limits", self.limits)
         self._route("GET", r"/search", self.search)
+        self._route("POST", r"/composite", self.composite)
         self._route("POST PATCH DELETE", r"/composite/sobjects", self.collections)
         self._route("GET POST", r"/composite/sobjects/(?P<sobject>\w+)", self.collections_retrieve)
         self._route("PATCH", r"/composite/sobjects/(?P<sobject>\w+)/(?P<field>\w+)", self.collections_upsert)
@@ -498,6 +501,28 @@ class SalesforceApp:
         return json_response(
             sobject_collections.upsert(self.records, sobject, field, records, all_or_none, call.version)
         )
+
+    def composite(self, call: _Call, method: str) -> Response:
+        return json_response(composite.run(call.json_body(), self._subrequest, self.rt.store.transaction))
+
+    def _subrequest(self, method: str, url: str, payload: Any) -> Response:
+        """One subrequest of a composite call, routed like a request of its own but not counted or re-authenticated."""
+        parts = urlsplit(url)
+        version, _, tail = parts.path[len("/services/data/v") :].partition("/")
+        tail = "/" + tail.rstrip("/") if tail.rstrip("/") else ""
+        builder = EnvironBuilder(
+            method=method,
+            path=parts.path,
+            query_string=parts.query,
+            data=json.dumps(payload) if payload is not None else None,
+            content_type="application/json",
+        )
+        response = self._authenticated(_Request(builder.get_environ()), version, tail)
+        created = re.fullmatch(r"/sobjects/(\w+)", tail)
+        if method == "POST" and created and response.status_code == 201:
+            new_id = json.loads(response.get_data())["id"]
+            response.headers["Location"] = f"/services/data/v{version}/sobjects/{created.group(1)}/{new_id}"
+        return response
 
     # -- Bulk API 2.0 ------------------------------------------------------------------------------
 

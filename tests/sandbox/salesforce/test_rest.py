@@ -276,3 +276,50 @@ def test_sosl_search_and_quick_search(sf_org: SalesforceOrg, sf: Salesforce) -> 
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.search("LOOK FOR {x}")
     assert raised.value.content[0]["errorCode"] == "MALFORMED_SEARCH"
+
+
+def test_composite_with_references_and_all_or_none(sf_org: SalesforceOrg, sf: Salesforce) -> None:
+    base = f"/services/data/v{API_VERSION}"
+    used_before, _ = sf_org.api_usage()
+    answer = sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "compositeRequest": [
+                {"method": "POST", "url": f"{base}/sobjects/Account", "referenceId": "acct", "body": {"Name": "Comp"}},
+                {
+                    "method": "POST",
+                    "url": f"{base}/sobjects/Contact",
+                    "referenceId": "person",
+                    "body": {"LastName": "Comp", "AccountId": "@{acct.id}"},
+                },
+                {
+                    "method": "GET",
+                    "url": f"{base}/query?q=SELECT+Id,Account.Name+FROM+Contact+WHERE+Id='@{{person.id}}'",
+                    "referenceId": "check",
+                },
+            ]
+        },
+    )["compositeResponse"]
+    assert [r["httpStatusCode"] for r in answer] == [201, 201, 200]
+    assert answer[0]["httpHeaders"]["Location"].endswith(answer[0]["body"]["id"])
+    assert answer[2]["body"]["records"][0]["Account"]["Name"] == "Comp"
+    used_after, _ = sf_org.api_usage()
+    assert used_after == used_before + 1  # one API call for the whole composite request
+
+    rolled = sf.restful(
+        "composite",
+        method="POST",
+        json={
+            "allOrNone": True,
+            "compositeRequest": [
+                {"method": "POST", "url": f"{base}/sobjects/Account", "referenceId": "ok", "body": {"Name": "Gone"}},
+                {"method": "POST", "url": f"{base}/sobjects/Account", "referenceId": "bad", "body": {"Nope": 1}},
+                {"method": "GET", "url": f"{base}/sobjects/Account/@{{ok.id}}", "referenceId": "later"},
+            ],
+        },
+    )["compositeResponse"]
+    assert [r["httpStatusCode"] for r in rolled] == [400, 400, 400]
+    assert rolled[0]["body"][0]["errorCode"] == "PROCESSING_HALTED"
+    assert rolled[1]["body"][0]["errorCode"] == "INVALID_FIELD"
+    assert sf.query("SELECT Id FROM Account WHERE Name = 'Gone'")["totalSize"] == 0
