@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 import requests
@@ -447,3 +448,13 @@ def test_10_usage_mdq_bundle_and_multi_currency(sf_cpq_org: CpqOrg, sf: Salesfor
 
 def test_client_factory_fixture_connects(sf_client: Callable[..., Salesforce]) -> None:
     assert sf_client().query("SELECT COUNT() FROM Organization")["totalSize"] == 1
+
+
+def test_other_client_calls_the_app_makes(sf_cpq_org: CpqOrg, sf_tls: SandboxTLS) -> None:
+    sf = connect(sf_cpq_org.org, sf_tls, parse_float=Decimal)
+    assert sf.is_sandbox() is True
+    prices = sf.query("SELECT UnitPrice FROM OrderItem WHERE UnitPrice != null LIMIT 5")["records"]
+    assert all(isinstance(p["UnitPrice"], Decimal) for p in prices)
+    streamed = list(sf.query_all_iter("SELECT Id FROM Order", headers={"Sforce-Query-Options": "batchSize=200"}))
+    assert len(streamed) == sf_cpq_org.summary.counts["Order"]
+    assert sf.oauth2("userinfo")["organization_id"] == sf_cpq_org.org.credentials()["organization_id"]
