@@ -13,6 +13,7 @@ import importlib
 import logging
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -160,9 +161,10 @@ class ZuoraApp:
         key = raw.headers.get("Idempotency-Key")
         family = zreq.route.family
         if key is None or raw.method not in ("POST", "PATCH") or family in (Family.OAUTH, Family.CONTROL):
+            timed_out = self._processing_delay(family)
             response = self._call_handler(zreq)
             self._maybe_lose_response(family)
-            return self._finish(raw, response, common, limit_headers)
+            return self._finish(raw, _gateway_timeout() if timed_out else response, common, limit_headers)
 
         if not key or len(key) > MAX_KEY_LENGTH:
             err = errors.invalid_value(
@@ -209,22 +211,20 @@ class ZuoraApp:
                 raw, render_error(err, family, zreq.version, zreq.request_id, zreq.process_id), common, limit_headers
             )
         try:
+            timed_out = self._processing_delay(family)
             response = self._call_handler(zreq)
         except BaseException:
             cache.abandon(key)
             raise
         stored_headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
         stored_headers.append(("Zuora-Request-Id", zreq.request_id))
+        # Stored even when the gateway timed out: a retry with the key gets the real outcome.
         cache.finish(key, StoredResponse(response.status_code, stored_headers, response.get_data()))
         self._maybe_lose_response(family)
-        return self._finish(raw, response, common, limit_headers)
+        return self._finish(raw, _gateway_timeout() if timed_out else response, common, limit_headers)
 
     def _call_handler(self, zreq: ZRequest) -> Response:
         family = zreq.route.family
-        if family is not Family.CONTROL:
-            # Injected latency is processing time: the request holds its concurrency slot and its
-            # Idempotency-Key meanwhile, as a slow real request would.
-            self.runtime.faults.delay()
         try:
             result = zreq.route.handler(zreq)
         except ApiError as err:
@@ -245,6 +245,23 @@ class ZuoraApp:
         return json_response(result)
 
     # -- pieces ---------------------------------------------------------------------------------
+
+    def _processing_delay(self, family: Family) -> bool:
+        """Sleep the injected latency; True if it ran past the gateway timeout (zuora-api.md §3.1, §7.2).
+
+        Injected latency is processing time: the request holds its concurrency slot and its
+        Idempotency-Key meanwhile. Past the gateway timeout (120 s on a real tenant) the client gets a
+        504 while the work still completes, so a blind retry would write twice.
+        """
+        if family is Family.CONTROL:
+            return False
+        faults = self.runtime.faults
+        timeout = self.runtime.settings.gateway_timeout_seconds
+        if faults.settings.latency_ms / 1000.0 > timeout:
+            time.sleep(timeout)
+            return True
+        faults.delay()
+        return False
 
     def _default_version(self) -> ZuoraVersion:
         return ZuoraVersion.parse(self.runtime.settings.default_version)
@@ -324,6 +341,10 @@ class ZuoraApp:
             response.headers["Content-Encoding"] = "gzip"
             response.headers["Vary"] = "Accept-Encoding"
         return response
+
+
+def _gateway_timeout() -> Response:
+    return json_response({"message": _GATEWAY_MESSAGES[504]}, 504)
 
 
 def _too_large() -> Response:

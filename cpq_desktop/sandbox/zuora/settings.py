@@ -97,6 +97,8 @@ class TenantSettings:
     concurrency_high_volume: int = 200
     concurrency_object_query: int = 80
     retry_after_seconds: int = 120
+    # A request that takes longer gets a 504 from the gateway although its work completes (§3.1).
+    gateway_timeout_seconds: float = 120.0
     rate_limit_per_minute: int = 50_000
     custom_fields: dict[str, list[CustomFieldDef]] = field(default_factory=connector_custom_fields)
 
@@ -136,6 +138,8 @@ class TenantSettings:
         for name in ("concurrency_default", "concurrency_high_volume", "concurrency_object_query"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.gateway_timeout_seconds <= 0:
+            raise ValueError("gateway_timeout_seconds must be positive")
         if self.token_ttl_seconds < 1:
             raise ValueError("token_ttl_seconds must be at least 1")
         if self.default_currency not in self.currencies:
@@ -157,6 +161,10 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false")
         return value
+    if isinstance(current, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{name} must be a number")
+        return float(value)
     if isinstance(current, int):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{name} must be an integer")

@@ -289,3 +289,30 @@ def test_control_api_is_guarded_and_validates(zuora_knobs: ZuoraTenant, zuora_an
     assert zuora_anon.patch("/sandbox/faults", json={"error_share": 2}, auth=creds).status_code == 400
     assert zuora_anon.post("/sandbox/tokens/expire", auth=creds).status_code == 200
     assert zuora_anon.get("/v1/catalog/products").status_code == 401
+
+
+def test_gateway_timeout_answers_504_but_the_work_completes(zuora_knobs: ZuoraTenant, zuora: requests.Session) -> None:
+    zuora_knobs.update_settings(gateway_timeout_seconds=0.2)
+    zuora_knobs.set_faults(latency_ms=300)
+    body = account_body()
+    key = f"sf-account-{uuid.uuid4()}"
+    timed_out = zuora.post("/v1/accounts", json=body, headers={"Idempotency-Key": key})
+    assert timed_out.status_code == 504
+    zuora_knobs.clear_faults()
+    [account] = accounts_with_crm_id(zuora, body["crmId"])
+    retry = zuora.post("/v1/accounts", json=body, headers={"Idempotency-Key": key})
+    assert retry.status_code == 200
+    assert retry.json()["accountId"] == account["id"]
+
+
+def test_idempotency_keys_are_forgotten_after_24_hours(zuora_tenant: ZuoraTenant, zuora: requests.Session) -> None:
+    body = account_body()
+    key = f"sf-account-{uuid.uuid4()}"
+    first = zuora.post("/v1/accounts", json=body, headers={"Idempotency-Key": key}).json()
+    # Travel a day ahead for this key only (the tenant keeps replays in its database).
+    with zuora_tenant.store.transaction() as db:
+        db.execute("UPDATE idempotency SET created_at = created_at - 86401 WHERE key = ?", (key,))
+    later = zuora.post("/v1/accounts", json=body, headers={"Idempotency-Key": key}).json()
+    assert later["success"] is True
+    assert later["accountId"] != first["accountId"]
+    assert len(accounts_with_crm_id(zuora, body["crmId"])) == 2
