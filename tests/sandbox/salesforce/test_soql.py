@@ -1079,3 +1079,20 @@ def test_unsupported_optional_clauses_are_malformed(org: Org, soql: str, detail:
         org.store.query(soql)
     assert caught.value.error_code == "MALFORMED_QUERY"
     assert detail in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("soql", "code"),
+    [
+        ("SELECT Id FROM Account WHERE " + "NOT " * 60 + "Name = 'a'", "QUERY_TOO_COMPLICATED"),
+        ("SELECT Id FROM Account WHERE " + " AND ".join(["Name = 'a'"] * 1200), "QUERY_TOO_COMPLICATED"),
+        ("SELECT Id FROM Account WHERE Name = '" + "x" * 100_000 + "'", "MALFORMED_QUERY"),
+    ],
+    ids=["deep NOT", "long AND", "too long"],
+)
+def test_oversized_queries_get_an_error_not_a_crash(org: Org, soql: str, code: str) -> None:
+    # SQLite caps expression depth where Salesforce caps query complexity; either way the caller gets a 400.
+    with pytest.raises(SalesforceApiError) as caught:
+        org.store.query(soql)
+    assert (caught.value.status, caught.value.error_code) == (400, code)
+    assert org.store.query("SELECT COUNT() FROM Account").total_size == len(org.live_accounts)

@@ -7,19 +7,36 @@ SQL statement for the whole page.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SalesforceApiError
 from ..store import record_url
 from ..values import from_db
 from .compiler import AggregateOut, ChildOut, ChildPlan, Compiler, FieldOut, Node, ParentOut, Plan
-from .parser import parse
+from .parser import parse, too_complicated
 
 if TYPE_CHECKING:
     from ..store import OrgStore
 
 _PLAN_CACHE_SIZE = 256
+MAX_QUERY_LENGTH = 100_000
+
+
+def _run(store: OrgStore, sql: str, params: Sequence[object]) -> list[Any]:
+    """Execute under the store lock; SQLite's limits on expression depth and parameters become the API's error."""
+    with store.lock:
+        try:
+            return store.connection.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if any(marker in str(exc) for marker in ("too large", "stack overflow", "too many", "too deep")):
+                raise too_complicated() from None
+            raise
+
+
 # Ids per statement when fetching rows (well under SQLite's limit on bound parameters).
 _ID_CHUNK = 5000
 
@@ -98,12 +115,11 @@ class QueryCursor:
             return snapshot
         wanted = [row[0] for row in snapshot]
         by_id: dict[str, tuple[Any, ...]] = {}
-        with self._store.lock:
-            for first in range(0, len(wanted), _ID_CHUNK):
-                chunk = wanted[first : first + _ID_CHUNK]
-                sql = f"{self._plan.rows_sql}({', '.join('?' for _ in chunk)})"
-                for row in self._store.connection.execute(sql, chunk):
-                    by_id[row[0]] = row
+        for first in range(0, len(wanted), _ID_CHUNK):
+            chunk = wanted[first : first + _ID_CHUNK]
+            sql = f"{self._plan.rows_sql}({', '.join('?' for _ in chunk)})"
+            for row in _run(self._store, sql, chunk):
+                by_id[row[0]] = row
         return [by_id[record_id] for record_id in wanted if record_id in by_id]
 
     def all(self) -> QueryResult:
@@ -115,8 +131,7 @@ class QueryCursor:
             return {}
         marks = ", ".join("?" for _ in parent_ids)
         sql = f"{plan.sql_before_ids}{marks}{plan.sql_after_ids}"
-        with self._store.lock:
-            rows = self._store.connection.execute(sql, [*parent_ids, *plan.params]).fetchall()
+        rows = _run(self._store, sql, [*parent_ids, *plan.params])
         grouped: dict[str, list[dict[str, Any]]] = {}
         builder = _RecordBuilder(self._api_version)
         for row in rows:
@@ -185,6 +200,12 @@ class SoqlEngine:
             if plan is not None:
                 self._plans.move_to_end(key)
                 return plan
+        if isinstance(soql, str) and len(soql) > MAX_QUERY_LENGTH:
+            raise SalesforceApiError(
+                400,
+                "MALFORMED_QUERY",
+                f"SOQL statements cannot be longer than {MAX_QUERY_LENGTH:,} characters: split the query",
+            )
         query = parse(soql)
         compiler = Compiler(
             self._store.schema,
@@ -193,7 +214,10 @@ class SoqlEngine:
             include_deleted=include_deleted,
             user_id=self._store.default_user_id,
         )
-        plan = compiler.compile(query)
+        try:
+            plan = compiler.compile(query)
+        except RecursionError:
+            raise too_complicated() from None
         with self._store.lock:
             self._plans[key] = plan
             if len(self._plans) > _PLAN_CACHE_SIZE:
@@ -202,8 +226,7 @@ class SoqlEngine:
 
     def open(self, soql: str, *, include_deleted: bool = False, api_version: str = "59.0") -> QueryCursor:
         plan = self.plan(soql, include_deleted=include_deleted)
-        with self._store.lock:
-            rows = self._store.connection.execute(plan.sql, plan.params).fetchall()
+        rows = _run(self._store, plan.sql, plan.params)
         if plan.count_only:
             return QueryCursor(self._store, plan, [], int(rows[0][0]), api_version)
         return QueryCursor(self._store, plan, rows, len(rows), api_version)

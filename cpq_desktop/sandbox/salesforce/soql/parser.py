@@ -276,4 +276,17 @@ def parse(soql: object) -> ast.Query:
     except VisitError as exc:
         if isinstance(exc.orig_exc, SalesforceApiError):
             raise exc.orig_exc from None
+        if isinstance(exc.orig_exc, RecursionError):
+            raise too_complicated() from None
         raise
+    except RecursionError:
+        raise too_complicated() from None
+
+
+def too_complicated() -> SalesforceApiError:
+    return SalesforceApiError(
+        400,
+        "QUERY_TOO_COMPLICATED",
+        "Query is either selecting too many fields or the filter conditions are too complicated: "
+        "split it into several queries or simplify the WHERE clause",
+    )
