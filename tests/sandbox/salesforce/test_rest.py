@@ -5,6 +5,7 @@ injected faults and the control API — through simple-salesforce where the app 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -323,3 +324,18 @@ def test_composite_with_references_and_all_or_none(sf_org: SalesforceOrg, sf: Sa
     assert rolled[0]["body"][0]["errorCode"] == "PROCESSING_HALTED"
     assert rolled[1]["body"][0]["errorCode"] == "INVALID_FIELD"
     assert sf.query("SELECT Id FROM Account WHERE Name = 'Gone'")["totalSize"] == 0
+
+
+def test_concurrent_upserts_create_each_record_once(sf_org: SalesforceOrg, sf_tls: SandboxTLS) -> None:
+    keys = [f"A-RACE-{i}" for i in range(10)]
+
+    def worker(_: int) -> list[int]:
+        client = connect(sf_org, sf_tls)
+        return [client.Account.upsert(f"Zuora_Account_Number__c/{key}", {"Name": key}) for key in keys]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [status for result in pool.map(worker, range(8)) for status in result]
+    assert statuses.count(201) == len(keys)
+    assert statuses.count(200) == len(keys) * 7
+    rows = connect(sf_org, sf_tls).query_all("SELECT Zuora_Account_Number__c FROM Account WHERE Name LIKE 'A-RACE-%'")
+    assert sorted(r["Zuora_Account_Number__c"] for r in rows["records"]) == sorted(keys)
