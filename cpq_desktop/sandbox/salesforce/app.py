@@ -132,6 +132,13 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status=status, content_type=JSON_TYPE)
 
 
+def no_content() -> Response:
+    """204 with no body and, as on the real API, no Content-Type."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
 def error_response(error: SalesforceApiError) -> Response:
     return json_response(error.body(), status=error.status)
 
@@ -403,10 +410,10 @@ class SalesforceApp:
             return json_response(self.rt.store.get(sobject, record_id, fields=wanted, api_version=call.version))
         if method == "PATCH":
             self.records.update(sobject, record_id, call.json_body())
-            return Response(status=204)
+            return no_content()
         if method == "DELETE":
             self.rt.store.delete(sobject, record_id)
-            return Response(status=204)
+            return no_content()
         raise SalesforceApiError(
             405, "METHOD_NOT_ALLOWED", "HTTP Method 'POST' not allowed. Allowed are GET,PATCH,DELETE"
         )
@@ -420,14 +427,14 @@ class SalesforceApp:
         if method == "DELETE":
             record_id = self.records.find_one(sobject, field, value, call.version)
             self.rt.store.delete(sobject, record_id)
-            return Response(status=204)
+            return no_content()
         update_only = call.request.args.get("updateOnly", "").lower() == "true"
         result = self.records.upsert(sobject, field, value, call.json_body(), call.version, update_only=update_only)
         if result.created:
             return json_response({"id": result.id, "success": True, "errors": [], "created": True}, status=201)
         if float(call.version) >= 46.0:
             return json_response({"id": result.id, "success": True, "errors": [], "created": False}, status=200)
-        return Response(status=204)
+        return no_content()
 
     def updated(self, call: _Call, method: str, sobject: str) -> Response:
         return json_response(self.records.updated(sobject, call.request.args, call.version))
@@ -545,7 +552,7 @@ class SalesforceApp:
         if method == "PATCH":
             return json_response(self.bulk.abort(job_id, call.json_body()))
         self.bulk.delete(job_id)
-        return Response(status=204)
+        return no_content()
 
     def job_results(self, call: _Call, method: str, job_id: str) -> Response:
         args = call.request.args

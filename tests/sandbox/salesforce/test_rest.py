@@ -339,3 +339,15 @@ def test_concurrent_upserts_create_each_record_once(sf_org: SalesforceOrg, sf_tl
     assert statuses.count(200) == len(keys) * 7
     rows = connect(sf_org, sf_tls).query_all("SELECT Zuora_Account_Number__c FROM Account WHERE Name LIKE 'A-RACE-%'")
     assert sorted(r["Zuora_Account_Number__c"] for r in rows["records"]) == sorted(keys)
+
+
+def test_no_content_answers_carry_no_body_or_content_type(sf_org: SalesforceOrg, sf_tls: SandboxTLS) -> None:
+    session = https_session(sf_tls.ca_file)
+    auth = _auth(sf_org, session)
+    base = f"{sf_org.url}/services/data/v{API_VERSION}/sobjects/Account"
+    account = session.post(base, json={"Name": "No content"}, headers=auth).json()["id"]
+    response = session.patch(f"{base}/{account}", json={"Phone": "3"}, headers=auth)
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "Content-Type" not in response.headers
+    assert response.headers["Sforce-Limit-Info"].startswith("api-usage=")
