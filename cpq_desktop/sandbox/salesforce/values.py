@@ -13,6 +13,7 @@ _DATETIME_INPUT = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )
 _DATE_INPUT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INT_MAX = 2**31 - 1
 
 
 def sql_type(fdef: FieldDef) -> str:
@@ -122,7 +123,23 @@ def to_db(fdef: FieldDef, value: object, reference_prefixes: frozenset[str] = fr
         if kind == "int":
             if number != int(number):
                 raise _deserialize_error(fdef, value)
+            if abs(number) > _INT_MAX:
+                raise SalesforceApiError(
+                    400,
+                    "JSON_PARSER_ERROR",
+                    f"Numeric value ({value}) out of range of int for field {fdef.name}: "
+                    f"use a whole number between -{_INT_MAX} and {_INT_MAX}",
+                    [fdef.name],
+                )
             return int(number)
+        if fdef.precision and abs(number) >= 10.0 ** (fdef.precision - fdef.scale):
+            raise SalesforceApiError(
+                400,
+                "NUMBER_OUTSIDE_VALID_RANGE",
+                f"{fdef.label}: value outside of valid range on numeric field: {value} "
+                f"(at most {fdef.precision - fdef.scale} digits before the decimal point)",
+                [fdef.name],
+            )
         return number
     if kind in TEXT_TYPES and isinstance(value, bool):
         value = "true" if value else "false"

@@ -464,6 +464,11 @@ def test_negative_and_decimal_number_literals(org: Org) -> None:
     assert records
 
 
+def test_huge_number_literals_compare_without_overflow(org: Org) -> None:
+    assert run(org, "SELECT Id FROM OrderItem WHERE Quantity > 99999999999999999999999") == []
+    assert len(run(org, "SELECT Id FROM Contract WHERE ContractTerm < 99999999999999999999999")) == 2
+
+
 def test_and_or_not_with_parentheses(org: Org) -> None:
     records = run(
         org,

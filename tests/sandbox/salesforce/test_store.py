@@ -328,6 +328,7 @@ def test_bad_custom_fields_are_refused(store: OrgStore, sobject: str, fdef: Fiel
         ({"Name": {"x": 1}}, 400, "JSON_PARSER_ERROR", ["Name"]),
         ({"Name": "x", "Zuora_Sync_Time__c": "yesterday"}, 400, "JSON_PARSER_ERROR", ["Zuora_Sync_Time__c"]),
         ({"Name": "x", "ParentId": "not-an-id"}, 400, "MALFORMED_ID", ["ParentId"]),
+        ({"Name": "x", "AnnualRevenue__c": 1}, 400, "INVALID_FIELD", ["AnnualRevenue__c"]),
         ({"Name": "x", "ParentId": "801000000000000AAA"}, 400, "FIELD_INTEGRITY_EXCEPTION", ["ParentId"]),
         ({"Name": "x", "ParentId": "0018d00000000ZZAAA"[:15]}, 400, "INVALID_CROSS_REFERENCE_KEY", ["ParentId"]),
     ],
@@ -361,6 +362,30 @@ def test_wrong_types_are_json_parser_errors(store: OrgStore, field: str, value: 
     assert (error.status, error.error_code, error.fields) == (400, "JSON_PARSER_ERROR", [field])
     assert field in error.message
     assert store.count("OrderItem") == 0
+
+
+@pytest.mark.parametrize(
+    ("sobject", "values", "code"),
+    [
+        ("Contract", {"ContractTerm": 10**30}, "JSON_PARSER_ERROR"),
+        ("Contract", {"ContractTerm": 2**31}, "JSON_PARSER_ERROR"),
+        ("Contract", {"ContractTerm": 1.5}, "JSON_PARSER_ERROR"),
+        ("Contract", {"SBQQ__RenewalUpliftRate__c": 1e6}, "NUMBER_OUTSIDE_VALID_RANGE"),
+        ("Opportunity", {"Amount": 1e17}, "NUMBER_OUTSIDE_VALID_RANGE"),
+    ],
+)
+def test_numbers_out_of_the_field_range_are_refused(
+    store: OrgStore, sobject: str, values: dict[str, Any], code: str
+) -> None:
+    account = store.insert("Account", {"Name": "Acme"})
+    required = {
+        "Contract": {"AccountId": account},
+        "Opportunity": {"Name": "Deal", "StageName": "Prospecting", "CloseDate": "2024-01-01"},
+    }[sobject]
+    error = error_of(store.insert, sobject, {**required, **values})
+    assert (error.status, error.error_code, error.fields) == (400, code, list(values))
+    assert store.count(sobject) == 0
+    assert store.insert(sobject, {**required, next(iter(values)): 12})
 
 
 def test_values_are_coerced_like_the_api_does(store: OrgStore) -> None:

@@ -701,6 +701,9 @@ class Compiler:
         if kind in NUMBER_TYPES:
             if lit.kind != "number":
                 raise self._type_error(fdef, lit)
+            # SQLite integers stop at 64 bits; a float compares the same way beyond that.
+            if isinstance(lit.value, int) and abs(lit.value) >= 2**63:
+                return float(lit.value)
             return lit.value
         if kind == "date":
             if lit.kind != "date":
