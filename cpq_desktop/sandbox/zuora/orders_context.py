@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cpq_desktop.sandbox.zuora.errors import RES_ACCOUNT, ApiError
@@ -46,7 +46,6 @@ class Draft:
 
     doc: dict[str, Any]
     base_version: int | None
-    entry: dict[str, Any] = field(default_factory=dict)
 
 
 class OrderContext:

@@ -283,7 +283,6 @@ class OrderEngine:
             recorded.append(_recorded_action(action, kind, body_key, body_view, dates, j))
         assert draft is not None
         _apply_subscription_fields(ctx, draft.doc, entry)
-        draft.entry = entry
         return {
             "subscriptionNumber": draft.doc["subscriptionNumber"],
             "baseVersion": draft.base_version,
