@@ -569,6 +569,13 @@ def test_boolean_literals(org: Org) -> None:
     assert ids_of(records) == [org.products[2]["Id"]]
 
 
+def test_null_on_a_checkbox_means_false(org: Org) -> None:
+    assert ids_of(run(org, "SELECT Id FROM Product2 WHERE IsActive = null")) == [org.products[2]["Id"]]
+    assert ids_of(run(org, "SELECT Id FROM Product2 WHERE IsActive != null ORDER BY Id")) == [
+        p["Id"] for p in org.products if p["IsActive"]
+    ]
+
+
 def test_date_literal_comparison(org: Org) -> None:
     records = run(
         org, "SELECT Id FROM Order WHERE EffectiveDate >= 2024-05-16 AND EffectiveDate < 2024-06-15 ORDER BY Id"

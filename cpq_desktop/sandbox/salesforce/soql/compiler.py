@@ -562,6 +562,9 @@ class Compiler:
 
     def _compare(self, condition: ast.Comparison, left: str, fdef: FieldDef) -> tuple[str, list[object]]:
         op, lit = condition.op, condition.value
+        if lit.kind == "null" and fdef.type == "boolean" and op in ("=", "!="):
+            # Checkboxes are never null: "= null" means false and "!= null" means true in SOQL.
+            return f"{left} = ?", [0 if op == "=" else 1]
         if lit.kind == "null":
             if op == "=":
                 return f"{left} IS NULL", []
