@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from cpq_desktop.sandbox.zuora import errors, geography, validation
 from cpq_desktop.sandbox.zuora.account_records import find_account, get_account, save_account
 from cpq_desktop.sandbox.zuora.errors import RES_CONTACT, ApiError
-from cpq_desktop.sandbox.zuora.limits import Pool
 from cpq_desktop.sandbox.zuora.records import dump, load, now_stamp
 from cpq_desktop.sandbox.zuora.settings import TenantSettings
 from cpq_desktop.sandbox.zuora.store import new_id
@@ -80,7 +79,7 @@ def register(router: Router) -> None:
     router.add("POST", "/v1/contacts", create_contact_handler)
     router.add("GET", "/v1/contacts/{contact_id}", get_contact_handler)
     router.add("PUT", "/v1/contacts/{contact_id}", update_contact_handler)
-    router.add("DELETE", "/v1/contacts/{contact_id}", delete_contact_handler, pool=Pool.DEFAULT)
+    router.add("DELETE", "/v1/contacts/{contact_id}", delete_contact_handler)
 
 
 # -- storage (used by accounts and orders) ---------------------------------------------------------

@@ -97,10 +97,6 @@ def invalid_value(resource: int, message: str) -> ApiError:
     return ApiError.of(resource, 20, message, crud_code="INVALID_VALUE")
 
 
-def unknown_field(resource: int, name: str) -> ApiError:
-    return ApiError.of(resource, 21, f"Field '{name}' is not recognised.", crud_code="INVALID_FIELD")
-
-
 def missing_field(resource: int, name: str) -> ApiError:
     return ApiError.of(resource, 22, f"'{name}' may not be empty", crud_code="MISSING_REQUIRED_VALUE")
 

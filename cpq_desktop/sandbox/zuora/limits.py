@@ -23,7 +23,6 @@ class ConcurrencyLimiter:
         self._lock = threading.Lock()
         self._limits = dict(limits)
         self._in_flight = dict.fromkeys(Pool, 0)
-        self.rejected = 0
 
     def set_limits(self, limits: dict[Pool, int]) -> None:
         with self._lock:
@@ -39,7 +38,6 @@ class ConcurrencyLimiter:
                 return True, 0
             limit = self._limits[pool]
             if self._in_flight[pool] >= limit:
-                self.rejected += 1
                 return False, 0
             self._in_flight[pool] += 1
             return True, limit - self._in_flight[pool]
@@ -48,10 +46,6 @@ class ConcurrencyLimiter:
         with self._lock:
             if pool is not Pool.UNLIMITED and self._in_flight[pool] > 0:
                 self._in_flight[pool] -= 1
-
-    def in_flight(self, pool: Pool) -> int:
-        with self._lock:
-            return self._in_flight[pool]
 
 
 class MinuteCounter:

@@ -19,7 +19,3 @@ def dump(data: dict[str, Any]) -> str:
 def load(text: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(text)
     return data
-
-
-def drop_nulls(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None}

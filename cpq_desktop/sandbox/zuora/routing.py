@@ -55,6 +55,18 @@ def family_for(pattern: str) -> Family:
     return Family.V1
 
 
+def _compile(pattern: str) -> re.Pattern[str]:
+    """``/v1/accounts/{key}`` -> a regex with one named group per ``{param}`` (one path segment each)."""
+    parts: list[str] = []
+    pos = 0
+    for match in _PARAM.finditer(pattern):
+        parts.append(re.escape(pattern[pos : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>[^/]+)")
+        pos = match.end()
+    parts.append(re.escape(pattern[pos:]))
+    return re.compile("^" + "".join(parts) + "$")
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -87,10 +99,7 @@ class Router:
         fam = family or family_for(pattern)
         if pool is None:
             pool = Pool.OBJECT_QUERY if fam is Family.OBJECT_QUERY else Pool.DEFAULT
-        regex = re.compile(
-            "^" + _PARAM.sub(r"(?P<\1>[^/]+)", re.escape(pattern).replace(r"\{", "{").replace(r"\}", "}")) + "$"
-        )
-        self.routes.append(Route(method.upper(), pattern, regex, handler, fam, pool, auth))
+        self.routes.append(Route(method.upper(), pattern, _compile(pattern), handler, fam, pool, auth))
 
     def add_schema(self, ddl: str) -> None:
         """Tables a module needs (``CREATE TABLE IF NOT EXISTS``), created when the tenant starts."""
@@ -165,7 +174,7 @@ class ZRequest:
             return 79
         try:
             return int(float(raw))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise errors.invalid_value(
                 errors.RES_GENERIC, f"Invalid X-Zuora-WSDL-Version '{raw[:20]}': use a number such as 133."
             ) from None
@@ -185,13 +194,16 @@ class ZRequest:
             if not raw.strip():
                 raise errors.malformed("The request body is empty; send a JSON object.")
             try:
-                self._json = json.loads(raw.decode("utf-8"))
+                self._json = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
             except UnicodeDecodeError:
                 raise errors.malformed("The request body is not valid UTF-8.") from None
             except RecursionError:
                 raise errors.malformed("The request body nests JSON too deeply.") from None
             except json.JSONDecodeError as exc:
                 raise errors.malformed(f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}.") from None
+            except ValueError as exc:
+                # Integers longer than Python's digit limit, NaN/Infinity (not JSON).
+                raise errors.malformed(f"Malformed JSON: {exc}.") from None
             self._parsed = True
         return self._json
 
@@ -200,6 +212,10 @@ class ZRequest:
         if not isinstance(data, dict):
             raise errors.malformed("The request body must be a JSON object.")
         return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def read_body(raw: Request) -> bytes:
@@ -217,7 +233,7 @@ def read_body(raw: Request) -> bytes:
 
 
 class TooLarge(Exception):
-    pass
+    """The request body (after gzip decoding) is larger than :data:`MAX_BODY_BYTES`."""
 
 
 def render_error(err: ApiError, family: Family, version: ZuoraVersion, request_id: str, process_id: str) -> Response:

@@ -40,6 +40,8 @@ def still_intact(zuora: requests.Session, known_account: dict[str, Any]) -> None
         ("/v1/accounts", b"\xff\xfe\x00garbage", 90),
         ("/v1/accounts", b"[" * 100_000, 90),
         ("/v1/contacts", b"{not json", 90),
+        ("/v1/accounts", b'{"name": NaN}', 90),
+        ("/v1/accounts", b'{"billCycleDay": ' + b"1" * 5000 + b"}", 90),
     ],
 )
 def test_malformed_json_is_a_category_90_error(
@@ -104,4 +106,6 @@ def test_unknown_routes_methods_and_odd_paths(zuora: requests.Session, known_acc
     )
     assert zuora.post("/v1/action/query", json={"queryString": 42}).status_code == 400
     assert zuora.post("/v1/object/product", json=["not", "an", "object"]).status_code == 400
+    odd_wsdl = zuora.post("/v1/object/product", json={"Name": "x"}, headers={"X-Zuora-WSDL-Version": "inf"})
+    assert odd_wsdl.status_code == 400
     still_intact(zuora, known_account)
