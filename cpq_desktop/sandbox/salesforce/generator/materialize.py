@@ -46,12 +46,13 @@ def write_buffer(store: OrgStore, buffer: RecordBuffer) -> dict[Ref, str]:
         rows = buffer.rows.get(sobject)
         if not rows:
             continue
+        # Values the store would fill in anyway: leaving them out spares it a conversion per field.
+        implied = _implied_values(store, sobject)
         prepared: list[dict[str, Any]] = []
         for index, row in enumerate(rows):
             values: dict[str, Any] = {}
             for name, value in row.items():
-                if value is None or name in skipped:
-                    # Empty is the column default; leaving it out spares the store a conversion per field.
+                if value is None or name in skipped or (name in implied and implied[name] == value):
                     continue
                 if isinstance(value, Ref):
                     target = resolved.get(value)
@@ -76,3 +77,14 @@ def write_buffer(store: OrgStore, buffer: RecordBuffer) -> dict[Ref, str]:
                 [(resolved[target], resolved[Ref(sobject, index)]) for index, target in pending],
             )
     return resolved
+
+
+def _implied_values(store: OrgStore, sobject: str) -> dict[str, Any]:
+    """Field values a new record of ``sobject`` gets without being told: unticked checkboxes, the creator."""
+    obj = store.object_def(sobject)
+    implied: dict[str, Any] = {
+        field.name: False for field in obj.iter_fields() if field.type == "boolean" and not field.default_value
+    }
+    implied["CreatedById"] = store.default_user_id
+    implied["LastModifiedById"] = store.default_user_id
+    return implied
