@@ -73,6 +73,7 @@ def new_rate_plan(
 ) -> dict[str, Any]:
     plan = resolve_plan(ctx, request, at)
     overrides: dict[str, dict[str, Any]] = {}
+    positions: dict[str, int] = {}
     for k, override in enumerate(request.get("chargeOverrides") or []):
         charge_id = override["productRatePlanChargeId"]
         if plan.charge(charge_id) is None:
@@ -89,6 +90,7 @@ def new_rate_plan(
                 f"The product rate plan charge '{charge_id}' is overridden twice (in {at}.chargeOverrides[{k}]).",
             )
         overrides[charge_id] = override
+        positions[charge_id] = k
     rate_plan_id = new_id()
     number = request.get("subscriptionRatePlanNumber") or ctx.number(
         "subscription-rate-plan", "SRP-%08d", lambda n: False
@@ -117,8 +119,9 @@ def new_rate_plan(
     }
     rate_plan.update(request.get("customFields") or {})
     used_numbers = {c["number"] for rp in doc["ratePlans"] for c in rp["ratePlanCharges"]}
-    for k, charge in enumerate(plan.charges):
-        built = _new_charge(ctx, doc, charge, overrides.get(charge.id), dates, f"{at}.chargeOverrides[{k}]")
+    for charge in plan.charges:
+        where = f"{at}.chargeOverrides[{positions[charge.id]}]" if charge.id in positions else at
+        built = _new_charge(ctx, doc, charge, overrides.get(charge.id), dates, where)
         if built["number"] in used_numbers:
             raise bad(
                 RES_RATE_PLAN_CHARGE,
@@ -207,8 +210,9 @@ def _new_charge(
     for key in ("billingPeriod", "billingPeriodAlignment", "billingTiming", "specificBillingPeriod"):
         if billing.get(key) is not None:
             state[key] = billing[key]
-    if billing.get("billCycleDay") is not None:
-        state["billCycleDay"] = billing["billCycleDay"]
+    if billing.get("billCycleDay") is not None and state["billingDay"] == "SpecificDayofMonth":
+        # The read API spells a fixed bill cycle day into billingDay, e.g. "SpecificDayofMonth(15)".
+        state["billingDay"] = f"SpecificDayofMonth({billing['billCycleDay']})"
     end = override.get("endDate") or {}
     for key in ("endDateCondition", "upToPeriods", "upToPeriodsType", "specificEndDate"):
         if end.get(key) is not None:

@@ -48,7 +48,7 @@ def tier_amount(tiers: list[dict[str, Any]], quantity: float, volume: bool) -> f
     """Charge for ``quantity`` units under tiered (each tier its share) or volume (one tier) pricing."""
     total = 0.0
     covered = 0.0  # tiers cover (previous ending unit, ending unit]
-    for tier in sorted(tiers, key=lambda t: t.get("tier", 0)):
+    for tier in sorted(tiers, key=lambda t: t.get("tier") or 0):
         start = float(tier.get("startingUnit") or 0)
         end = tier.get("endingUnit")
         flat = tier.get("priceFormat") == "FlatFee"
