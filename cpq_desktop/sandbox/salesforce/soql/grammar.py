@@ -89,9 +89,10 @@ LAST: "LAST"i
 COMP_OP: "=" | "!=" | "<>" | "<=" | ">=" | "<" | ">"
 NAME: /[a-z_][a-z0-9_]*/i
 STRING: /'(?:[^'\\]|\\.)*'/s
-DATETIME.3: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})/i
+DATETIME.3: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})/i
 DATE.2: /\d{4}-\d{2}-\d{2}/
 NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
+// Datetime literals take Z or a ±hh:mm offset and no fraction of a second, as the SOQL reference lists them.
 
 %import common.WS
 %ignore WS
