@@ -245,6 +245,21 @@ class SalesforceApp:
             return json_response(not_found().body(), status=404)
         except RequestEntityTooLarge:
             return self._too_large()
+        except Exception:
+            logger.exception("Salesforce sandbox: unexpected failure on %s %s", request.method, request.path)
+            return self._unexpected()
+
+    @staticmethod
+    def _unexpected() -> Response:
+        return json_response(
+            [
+                {
+                    "message": "An unexpected error occurred in the sandbox org; see its log.",
+                    "errorCode": "UNKNOWN_EXCEPTION",
+                }
+            ],
+            status=500,
+        )
 
     @staticmethod
     def _too_large() -> Response:
@@ -317,15 +332,7 @@ class SalesforceApp:
                 return self._too_large()
             except Exception:
                 logger.exception("Salesforce sandbox: unexpected failure on %s %s", method, request.path)
-                return json_response(
-                    [
-                        {
-                            "message": "An unexpected error occurred in the sandbox org; see its log.",
-                            "errorCode": "UNKNOWN_EXCEPTION",
-                        }
-                    ],
-                    status=500,
-                )
+                return self._unexpected()
         if allowed:
             response = json_response(
                 [

@@ -206,3 +206,16 @@ def test_login_endpoints_with_garbage(client: Client) -> None:
     authorize = client.session.get(f"{url}/services/oauth2/authorize", params={"client_id": "<script>"})
     assert authorize.status_code == 400
     assert "<script>" not in authorize.text
+
+
+@pytest.mark.expect_logged_errors
+def test_an_internal_failure_is_a_logged_500_and_the_org_keeps_serving(
+    client: Client, seeded: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated defect in the store")
+
+    monkeypatch.setattr(client.org.store, "get", broken)
+    _error(client.call("GET", f"/sobjects/Account/{seeded[0]}"), 500, "UNKNOWN_EXCEPTION")
+    monkeypatch.undo()
+    assert client.call("GET", f"/sobjects/Account/{seeded[0]}").json()["Name"] == "Keep 0"
