@@ -33,14 +33,17 @@ CREDENTIALS_FILE = "credentials.json"
 DEFAULT_REDIRECT_URI = "http://localhost:1717/OauthRedirect"
 # Objects whose rows mean "this org already has data" (the store bootstraps Organization and User itself).
 _DATA_OBJECTS = ("Account", "Product2", "Order")
+_SECRET_KEYS = frozenset({"password", "security_token", "client_id", "client_secret"})
 
 
 def _load_or_create_secrets(path: Path) -> dict[str, str]:
     """Password, security token and connected-app keys, made once per org and kept with its data."""
-    if path.exists():
+    try:
         stored = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(stored, dict) and all(isinstance(v, str) for v in stored.values()):
-            return stored
+    except (OSError, ValueError):
+        stored = None  # missing or unreadable: make new ones (the org's data is unaffected)
+    if isinstance(stored, dict) and set(stored) >= _SECRET_KEYS and all(isinstance(v, str) for v in stored.values()):
+        return stored
     created = {
         "password": "Sandbox-" + secrets.token_urlsafe(12),
         "security_token": secrets.token_hex(12).upper()[:24],

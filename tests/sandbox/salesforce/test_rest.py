@@ -351,3 +351,20 @@ def test_no_content_answers_carry_no_body_or_content_type(sf_org: SalesforceOrg,
     assert response.content == b""
     assert "Content-Type" not in response.headers
     assert response.headers["Sforce-Limit-Info"].startswith("api-usage=")
+
+
+def test_credentials_survive_a_restart_and_a_damaged_file_is_replaced(
+    tmp_path_factory: pytest.TempPathFactory, sf_tls: SandboxTLS
+) -> None:
+    data_dir = tmp_path_factory.mktemp("credentials")
+    first = SalesforceOrg(data_dir, sf_tls)
+    password, client_id = first.user.password, first.connected_app.client_id
+    first.stop()
+    second = SalesforceOrg(data_dir, sf_tls)
+    assert (second.user.password, second.connected_app.client_id) == (password, client_id)
+    second.stop()
+    (data_dir / "credentials.json").write_text("{damaged", encoding="utf-8")
+    third = SalesforceOrg(data_dir, sf_tls)
+    assert third.user.password != password
+    assert oct((data_dir / "credentials.json").stat().st_mode & 0o777) == "0o600"
+    third.stop()
