@@ -111,9 +111,7 @@ class ContractState:
     use_contacts: bool
     invoice_owner: AccountInfo | None = None
     subscription_owner: AccountInfo | None = None
-    amendment_orders: list[Ref] = field(default_factory=list)
     last_change: date | None = None
-    renewal: ContractState | None = None
 
     @property
     def evergreen(self) -> bool:
@@ -401,7 +399,6 @@ class CpqEngine:
                 self._sell(state, quote, order, spec, effective, state.end, activated, action="New")
         self._finish_totals(opportunity, quote, order)
         ctx.touch(state.contract, {"SBQQ__AmendmentStartDate__c": iso_date(effective)}, at=activated)
-        state.amendment_orders.append(order)
         state.last_change = effective
         return order
 
@@ -551,7 +548,6 @@ class CpqEngine:
         for spec in add or ():
             self._sell(renewed, quote, order, spec, start, end, activated, action="New")
         self._finish_totals(opportunity, quote, order)
-        state.renewal = renewed
         return renewed
 
     # --- building blocks ----------------------------------------------------------------------------------------
@@ -642,6 +638,13 @@ class CpqEngine:
         entry, list_price = self.ctx.catalog.entries[(state.pricebook, product.key, state.currency)]
         customer = round_money(list_price * (1 - discount / 100.0), state.currency)
         return _Pricing(entry, list_price, customer)
+
+    @staticmethod
+    def _remaining_prorate(product: ProductDef, remaining_months: float | None) -> float:
+        """The prorate multiplier of an amendment line: the months left until co-termination, in default terms."""
+        if remaining_months is None or product.charge_type == "Usage" or not product.subscription_term:
+            return 1.0
+        return round(remaining_months / product.subscription_term, 4)
 
     @staticmethod
     def _prorate(product: ProductDef, start: date, end: date | None) -> float | None:
@@ -786,7 +789,7 @@ class CpqEngine:
         remaining: float | None,
     ) -> Ref:
         product = chain.product
-        prorate = 1.0 if remaining is None or product.charge_type == "Usage" else round(remaining / 12, 4)
+        prorate = self._remaining_prorate(product, remaining)
         net_price = round_money(chain.customer_price * prorate, state.currency)
         delta = new_quantity - chain.quantity
         return self.ctx.add(
@@ -836,7 +839,7 @@ class CpqEngine:
         ctx = self.ctx
         product = chain.product
         delta = new_quantity - chain.quantity
-        prorate = 1.0 if remaining is None or product.charge_type == "Usage" else round(remaining / 12, 4)
+        prorate = self._remaining_prorate(product, remaining)
         net_price = round_money(chain.customer_price * prorate, state.currency)
         cancelled = new_quantity == 0
         if delta > 0:

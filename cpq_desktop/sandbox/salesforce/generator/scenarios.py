@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from cpq_desktop.sandbox.salesforce.generator import directory
 from cpq_desktop.sandbox.salesforce.generator.accounts import AccountFactory
@@ -96,12 +97,11 @@ class ShowcaseBuilder:
         lines: list[LineSpec],
         start: date,
         term: int | None = 12,
-        **options: object,
+        **options: Any,
     ) -> ContractState:
-        spec = DealSpec(account=account, lines=lines, start=start, term=term, currency=account.currency)
-        for name, value in options.items():
-            setattr(spec, name, value)
-        return self.cpq.new_business(spec)
+        return self.cpq.new_business(
+            DealSpec(account=account, lines=lines, start=start, term=term, currency=account.currency, **options)
+        )
 
     @staticmethod
     def _records(state: ContractState, **extra: Ref) -> dict[str, Ref]:
