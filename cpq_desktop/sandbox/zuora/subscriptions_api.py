@@ -7,6 +7,7 @@ as Zuora answers (zuora-api.md §6).
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from cpq_desktop.sandbox.zuora import account_records, errors
@@ -29,9 +30,15 @@ def register(router: Router) -> None:
     router.add("GET", "/v1/subscriptions/{key}/versions/{version}", get_version_handler)
 
 
-def view(stored: StoredSubscription, settings: TenantSettings) -> dict[str, Any]:
-    """The wire form of one stored version, with the tenant's custom fields filled in."""
+def view(stored: StoredSubscription, settings: TenantSettings, names: dict[str, str]) -> dict[str, Any]:
+    """The wire form of one stored version, with the tenant's custom fields filled in.
+
+    ``names`` maps account ids to their current names: an account renamed after the order shows its
+    new name here, as it does on Zuora.
+    """
     doc = public(stored.doc)
+    for id_key, name_key in (("accountId", "accountName"), ("invoiceOwnerAccountId", "invoiceOwnerAccountName")):
+        doc[name_key] = names.get(doc[id_key], doc[name_key])
     defaults = _custom_defaults(settings)
     out = {**defaults["Subscription"], **doc}
     out["ratePlans"] = [
@@ -44,6 +51,16 @@ def view(stored: StoredSubscription, settings: TenantSettings) -> dict[str, Any]
     ]
     out["isLatestVersion"] = bool(stored.doc.get("isLatestVersion"))
     return out
+
+
+def account_names(db: sqlite3.Connection, subscriptions: list[StoredSubscription]) -> dict[str, str]:
+    ids = {s.doc[k] for s in subscriptions for k in ("accountId", "invoiceOwnerAccountId")}
+    names = {}
+    for account_id in ids:
+        account = account_records.get_account(db, account_id)
+        if account is not None:
+            names[account_id] = account["name"]
+    return names
 
 
 def _custom_defaults(settings: TenantSettings) -> dict[str, dict[str, None]]:
@@ -67,7 +84,8 @@ def _find(book: SubscriptionBook, key: str) -> StoredSubscription:
 def get_subscription_handler(req: ZRequest) -> dict[str, Any]:
     with req.store.read() as db:
         stored = _find(SubscriptionBook(db), req.params["key"])
-    return {**view(stored, req.settings), "success": True}
+        names = account_names(db, [stored])
+    return {**view(stored, req.settings, names), "success": True}
 
 
 def get_version_handler(req: ZRequest) -> dict[str, Any]:
@@ -79,10 +97,11 @@ def get_version_handler(req: ZRequest) -> dict[str, Any]:
         number = key if book.exists(key) else _find(book, key).number
         stored = book.version(number, int(raw_version))
         latest = book.latest(number)
-    if stored is None:
-        raise errors.not_found(RES_SUBSCRIPTION, f"Subscription '{key}' has no version {raw_version}.")
+        if stored is None:
+            raise errors.not_found(RES_SUBSCRIPTION, f"Subscription '{key}' has no version {raw_version}.")
+        names = account_names(db, [stored])
     stored.doc["isLatestVersion"] = latest is not None and latest.id == stored.id
-    return {**view(stored, req.settings), "success": True}
+    return {**view(stored, req.settings, names), "success": True}
 
 
 def list_for_account_handler(req: ZRequest) -> dict[str, Any]:
@@ -94,8 +113,9 @@ def list_for_account_handler(req: ZRequest) -> dict[str, Any]:
         if account is None:
             raise errors.not_found(RES_ACCOUNT, f"Cannot find entity by key: '{key}'.")
         subscriptions = SubscriptionBook(db).for_account(account["id"])
-    chunk = subscriptions[(page - 1) * size : page * size]
-    body: dict[str, Any] = {"subscriptions": [view(s, req.settings) for s in chunk], "success": True}
+        chunk = subscriptions[(page - 1) * size : page * size]
+        names = account_names(db, chunk)
+    body: dict[str, Any] = {"subscriptions": [view(s, req.settings, names) for s in chunk], "success": True}
     if page * size < len(subscriptions):
         body["nextPage"] = f"{req.raw.host_url.rstrip('/')}{req.path}?page={page + 1}&pageSize={size}"
     return body

@@ -334,3 +334,21 @@ def test_line_items_link_to_a_subscription_of_the_same_order_and_are_numbered(
     recurring = examples.line_items(subscribed)
     recurring["orderLineItems"][0]["productRatePlanChargeId"] = examples.catalog.seats_charge
     assert "one-time charges only" in error_of(orders_client.post("/v1/orders", json=recurring), 30)
+
+
+def test_subscriptions_show_the_current_account_name_and_page_by_account(
+    orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed
+) -> None:
+    orders_client.ok("POST", "/v1/orders", json=examples.evergreen(subscribed))
+    renamed = orders_client.put(f"/v1/accounts/{subscribed.account_number}", json={"name": "Acme Renamed"})
+    assert renamed.json()["success"] is True
+    sub = orders_client.ok("GET", f"/v1/subscriptions/{subscribed.subscription_number}")
+    assert (sub["accountName"], sub["invoiceOwnerAccountName"]) == ("Acme Renamed", "Acme Renamed")
+
+    first = orders_client.ok("GET", f"/v1/subscriptions/accounts/{subscribed.account_number}?pageSize=1")
+    assert len(first["subscriptions"]) == 1
+    assert first["subscriptions"][0]["subscriptionNumber"] == subscribed.subscription_number
+    second = orders_client.ok("GET", first["nextPage"].replace(orders_client.base_url, ""))
+    assert len(second["subscriptions"]) == 1
+    assert "nextPage" not in second
+    assert orders_client.get("/v1/subscriptions/accounts/A99999999").status_code == 404
