@@ -764,6 +764,43 @@ def test_max_of_a_date_keeps_its_type(org: Org) -> None:
     assert record == {"latest": max(o["EffectiveDate"] for o in org.live_orders)}
 
 
+def test_group_by_date_functions(org: Org) -> None:
+    records = run(
+        org,
+        "SELECT CALENDAR_YEAR(EffectiveDate) y, CALENDAR_MONTH(EffectiveDate), COUNT(Id) FROM Order "
+        "GROUP BY CALENDAR_YEAR(EffectiveDate), CALENDAR_MONTH(EffectiveDate) "
+        "ORDER BY CALENDAR_YEAR(EffectiveDate) DESC, CALENDAR_MONTH(EffectiveDate) DESC",
+    )
+    counts: dict[tuple[int, int], int] = {}
+    for o in org.live_orders:
+        day = date.fromisoformat(o["EffectiveDate"])
+        counts[(day.year, day.month)] = counts.get((day.year, day.month), 0) + 1
+    assert records == [{"y": y, "expr0": m, "expr1": n} for (y, m), n in sorted(counts.items(), reverse=True)]
+
+
+def test_date_functions_in_where_and_having(org: Org) -> None:
+    records = run(
+        org,
+        "SELECT Id FROM Order WHERE CALENDAR_YEAR(EffectiveDate) = 2024 AND DAY_IN_WEEK(EffectiveDate) = 1 ORDER BY Id",
+    )
+    sundays = [
+        o["Id"]
+        for o in org.live_orders
+        if (d := date.fromisoformat(o["EffectiveDate"])).year == 2024 and d.isoweekday() == 7
+    ]
+    assert ids_of(records) == sundays
+    assert sundays
+    [row] = run(
+        org,
+        "SELECT DAY_ONLY(ActivatedDate) day, COUNT(Id) n FROM Order WHERE ActivatedDate != null "
+        "GROUP BY DAY_ONLY(ActivatedDate) HAVING DAY_ONLY(ActivatedDate) = 2024-06-15",
+    )
+    assert row == {
+        "day": "2024-06-15",
+        "n": sum(1 for o in org.live_orders if (o["ActivatedDate"] or "")[:10] == "2024-06-15"),
+    }
+
+
 # --- queryAll ---------------------------------------------------------------------------------------------------
 
 

@@ -91,7 +91,7 @@ class Query:
     sobject_pos: Pos
     alias: str | None = None
     where: Condition | None = None
-    group_by: tuple[FieldRef, ...] = ()
+    group_by: tuple[FieldRef | FuncCall, ...] = ()
     having: Condition | None = None
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None

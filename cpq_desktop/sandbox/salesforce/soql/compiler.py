@@ -20,6 +20,28 @@ from .dateliterals import WITH_N, WITHOUT_N, date_range
 from .parser import malformed, query_error
 
 AGGREGATES = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"})
+# Date functions over the stored text forms 'YYYY-MM-DD' and 'YYYY-MM-DDThh:mm:ss.sss+0000' ({0} is the column).
+# The org's fiscal year is the calendar year, so the FISCAL_ functions equal their calendar twins.
+_YEAR = "CAST(substr({0}, 1, 4) AS INTEGER)"
+_MONTH = "CAST(substr({0}, 6, 2) AS INTEGER)"
+_QUARTER = "((CAST(substr({0}, 6, 2) AS INTEGER) + 2) / 3)"
+_DAY_IN_YEAR = "CAST(strftime('%j', substr({0}, 1, 10)) AS INTEGER)"
+DATE_FUNCTIONS: dict[str, str] = {
+    "CALENDAR_YEAR": _YEAR,
+    "CALENDAR_QUARTER": _QUARTER,
+    "CALENDAR_MONTH": _MONTH,
+    "FISCAL_YEAR": _YEAR,
+    "FISCAL_QUARTER": _QUARTER,
+    "FISCAL_MONTH": _MONTH,
+    "DAY_IN_MONTH": "CAST(substr({0}, 9, 2) AS INTEGER)",
+    "DAY_IN_WEEK": "(CAST(strftime('%w', substr({0}, 1, 10)) AS INTEGER) + 1)",
+    "DAY_IN_YEAR": _DAY_IN_YEAR,
+    "WEEK_IN_YEAR": f"(({_DAY_IN_YEAR} - 1) / 7 + 1)",
+    "WEEK_IN_MONTH": "((CAST(substr({0}, 9, 2) AS INTEGER) - 1) / 7 + 1)",
+    "DAY_ONLY": "substr({0}, 1, 10)",
+    "HOUR_IN_DAY": "CAST(substr({0}, 12, 2) AS INTEGER)",
+}
+_DATETIME_ONLY_FUNCTIONS = frozenset({"DAY_ONLY", "HOUR_IN_DAY"})
 MAX_OFFSET = 2000
 MAX_PARENT_DEPTH = 5
 _GROUPABLE = frozenset({"id", "reference", "string", "picklist", "boolean", "date", "int", "email", "phone", "url"})
@@ -384,6 +406,41 @@ class Compiler:
         inner, params = self._limit_offset(inner, list(where_params), query)
         return Plan(scope.obj.name, f"SELECT COUNT(*) FROM ({inner})", params, [], 0, count_only=True)
 
+    def _date_function(self, call: ast.FuncCall, scope: _Scope) -> tuple[str, FieldDef, tuple[str, ...]]:
+        """SQL, result type and grouping key of CALENDAR_YEAR(CloseDate) and its kin."""
+        if call.arg is None:
+            raise malformed(self.soql, call.pos, f"{call.name}() needs a date or dateTime field")
+        resolved = scope.resolve(call.arg)
+        allowed = ("datetime",) if call.name in _DATETIME_ONLY_FUNCTIONS else ("date", "datetime")
+        if resolved.fdef.type not in allowed:
+            kind = "dateTime" if allowed == ("datetime",) else "date or dateTime"
+            raise query_error(
+                self.soql,
+                call.arg.pos,
+                "INVALID_FIELD",
+                f"{call.name} can only be applied to a {kind} field; "
+                f"{resolved.fdef.name} is a {_type_word(resolved.fdef)}",
+            )
+        sql = DATE_FUNCTIONS[call.name].format(resolved.sql)
+        result = FieldDef(call.name.lower(), "date" if call.name == "DAY_ONLY" else "int")
+        return sql, result, (f"{call.name}()", *_path_key(resolved))
+
+    def _groupable(self, item: ast.FieldRef | ast.FuncCall, scope: _Scope) -> tuple[str, FieldDef, tuple[str, ...]]:
+        """A GROUP BY entry: a groupable field or a date function of a date/dateTime field."""
+        if isinstance(item, ast.FuncCall):
+            if item.name not in DATE_FUNCTIONS:
+                raise malformed(self.soql, item.pos, f"{item.name}() cannot be used in GROUP BY")
+            return self._date_function(item, scope)
+        resolved = scope.resolve(item)
+        if resolved.fdef.type not in _GROUPABLE:
+            raise query_error(
+                self.soql,
+                item.pos,
+                "INVALID_FIELD",
+                f"field '{resolved.fdef.name}' can not be grouped in a query call",
+            )
+        return resolved.sql, resolved.fdef, _path_key(resolved)
+
     def _aggregate_sql(self, call: ast.FuncCall, scope: _Scope) -> tuple[str, FieldDef | None, bool]:
         if call.name not in AGGREGATES:
             raise malformed(
@@ -412,17 +469,10 @@ class Compiler:
     def _compile_aggregate(self, query: ast.Query, scope: _Scope) -> Plan:
         group_sql: list[str] = []
         group_keys: dict[tuple[str, ...], str] = {}
-        for ref in query.group_by:
-            resolved = scope.resolve(ref)
-            if resolved.fdef.type not in _GROUPABLE:
-                raise query_error(
-                    self.soql,
-                    ref.pos,
-                    "INVALID_FIELD",
-                    f"field '{resolved.fdef.name}' can not be grouped in a query call",
-                )
-            group_sql.append(resolved.sql)
-            group_keys[_path_key(resolved)] = resolved.sql
+        for grouped in query.group_by:
+            grouped_sql, _grouped_type, grouped_key = self._groupable(grouped, scope)
+            group_sql.append(grouped_sql)
+            group_keys[grouped_key] = grouped_sql
         columns: list[str] = []
         nodes: list[Node] = []
         expr_index = 0
@@ -430,7 +480,15 @@ class Compiler:
         for item in query.select:
             if isinstance(item, ast.SubQuery):
                 raise malformed(self.soql, item.pos, "Parent-to-child subqueries cannot be used with aggregates")
-            if isinstance(item, ast.FuncCall):
+            if isinstance(item, ast.FuncCall) and item.name in DATE_FUNCTIONS:
+                date_sql, date_type, date_key = self._date_function(item, scope)
+                if date_key not in group_keys:
+                    raise malformed(self.soql, item.pos, f"Field must be grouped or aggregated: {item.name}")
+                key = item.alias or f"expr{expr_index}"
+                expr_index += item.alias is None
+                columns.append(date_sql)
+                nodes.append(AggregateOut(key, len(columns) - 1, date_type))
+            elif isinstance(item, ast.FuncCall):
                 if item.name == "FIELDS":
                     raise malformed(self.soql, item.pos, "FIELDS() cannot be used with aggregates")
                 sql, fdef, as_float = self._aggregate_sql(item, scope)
@@ -483,10 +541,17 @@ class Compiler:
         parts = []
         for item in items:
             target = item.target
-            if isinstance(target, ast.FuncCall):
+            if isinstance(target, ast.FuncCall) and target.name in DATE_FUNCTIONS:
+                sql, _date_type, date_key = self._date_function(target, scope)
+                if aggregate and group_keys is not None and date_key not in group_keys:
+                    raise malformed(
+                        self.soql, target.pos, f"Ordered field must be grouped or aggregated: {target.name}"
+                    )
+                collate = ""
+            elif isinstance(target, ast.FuncCall):
                 if not aggregate:
                     raise malformed(self.soql, target.pos, f"unexpected token: {target.name}")
-                sql, _fdef, _as_float = self._aggregate_sql(target, scope)
+                sql, _aggregate_type, _as_float = self._aggregate_sql(target, scope)
                 collate = ""
             else:
                 resolved = scope.resolve(target)
@@ -546,6 +611,11 @@ class Compiler:
         having: bool,
         group_keys: dict[tuple[str, ...], str] | None,
     ) -> tuple[str, FieldDef]:
+        if isinstance(operand, ast.FuncCall) and operand.name in DATE_FUNCTIONS:
+            date_sql, date_type, date_key = self._date_function(operand, scope)
+            if having and group_keys is not None and date_key not in group_keys:
+                raise malformed(self.soql, operand.pos, f"Field must be grouped or aggregated: {operand.name}")
+            return date_sql, date_type
         if isinstance(operand, ast.FuncCall):
             if not having:
                 raise malformed(

@@ -48,7 +48,7 @@ value: STRING                            -> string
      | _NULL                             -> null
      | NAME (":" NUMBER)?                -> date_literal
 
-group_by: _GROUP _BY field_path ("," field_path)*
+group_by: _GROUP _BY operand ("," operand)*
 order_by: _ORDER _BY order_item ("," order_item)*
 order_item: operand direction? nulls?
 direction: ASC | DESC

@@ -197,7 +197,7 @@ class _ToAst(Transformer[Token, Any]):
             raw = f"{name}:{number_text}"
         return ast.Literal("dateliteral", str(name).upper(), _pos(name), raw, n)
 
-    def group_by(self, items: list[ast.FieldRef]) -> tuple[str, tuple[ast.FieldRef, ...]]:
+    def group_by(self, items: list[ast.FieldRef | ast.FuncCall]) -> tuple[str, tuple[ast.FieldRef | ast.FuncCall, ...]]:
         return ("group_by", tuple(items))
 
     def order_by(self, items: list[ast.OrderItem]) -> tuple[str, tuple[ast.OrderItem, ...]]:
