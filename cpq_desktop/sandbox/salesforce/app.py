@@ -30,7 +30,7 @@ from cpq_desktop.sandbox.salesforce.errors import SalesforceApiError, not_found
 from cpq_desktop.sandbox.salesforce.limits import ApiLimits, LimitExceeded
 from cpq_desktop.sandbox.salesforce.oauth import OAuthEndpoints
 from cpq_desktop.sandbox.salesforce.records import MoreThanOneRecord, RecordService
-from cpq_desktop.sandbox.salesforce.soap import SoapLogin
+from cpq_desktop.sandbox.salesforce.soap import SoapLogin, server_fault
 from cpq_desktop.sandbox.salesforce.store import OrgStore
 from cpq_desktop.sandbox.salesforce.tokens import TokenRegistry
 
@@ -198,7 +198,7 @@ class SalesforceApp:
         faults.delay()
         status = faults.error_status()
         if status is not None:
-            response = self._injected_error(status)
+            response = self._injected_error(status, path)
         else:
             response = self._dispatch(request, path)
             if faults.lose_response():
@@ -206,7 +206,15 @@ class SalesforceApp:
         return response(environ, start_response)
 
     @staticmethod
-    def _injected_error(status: int) -> Response:
+    def _injected_error(status: int, path: str) -> Response:
+        """A 5xx in the shape of the endpoint that fails: REST error list, OAuth error object, or SOAP fault."""
+        if path.startswith("/services/Soap/"):
+            return server_fault(status)
+        if path.startswith("/services/oauth2/"):
+            error = "temporarily_unavailable" if status == 503 else "server_error"
+            return json_response(
+                {"error": error, "error_description": "the authorization server failed; retry later"}, status=status
+            )
         if status == 503:
             return json_response(
                 [{"message": "Server temporarily unavailable; retry later.", "errorCode": "SERVER_UNAVAILABLE"}],

@@ -46,10 +46,17 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><loginRespon
 </userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"""
 
 
-def _fault(code: str, message: str) -> Response:
+def _fault(code: str, message: str, status: int = 500) -> Response:
     return Response(
-        _FAULT.format(code=code, message=escape(message)), status=500, content_type="text/xml;charset=UTF-8"
+        _FAULT.format(code=code, message=escape(message)), status=status, content_type="text/xml;charset=UTF-8"
     )
+
+
+def server_fault(status: int) -> Response:
+    """An injected server failure as the SOAP endpoint words it."""
+    if status == 503:
+        return _fault("SERVER_UNAVAILABLE", "Server temporarily unavailable; retry later.", status)
+    return _fault("UNKNOWN_EXCEPTION", "An unexpected error occurred; retry later.", status)
 
 
 def _text(root: ET.Element, local_name: str) -> str | None:

@@ -12,12 +12,14 @@ import pytest
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
     SalesforceExpiredSession,
     SalesforceGeneralError,
     SalesforceMalformedRequest,
     SalesforceMoreThanOneRecord,
     SalesforceResourceNotFound,
 )
+from simple_salesforce.login import SalesforceLogin
 
 from cpq_desktop.sandbox.faults import FaultSettings
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
@@ -368,3 +370,21 @@ def test_credentials_survive_a_restart_and_a_damaged_file_is_replaced(
     assert third.user.password != password
     assert oct((data_dir / "credentials.json").stat().st_mode & 0o777) == "0o600"
     third.stop()
+
+
+def test_injected_failures_of_login_endpoints_keep_their_shapes(sf_org: SalesforceOrg, sf_tls: SandboxTLS) -> None:
+    session = https_session(sf_tls.ca_file)
+    creds = sf_org.credentials()
+    sf_org.set_faults(error_share=1.0, error_statuses=[503])
+    token = session.post(f"{sf_org.url}/services/oauth2/token", data={"grant_type": "password"}, timeout=10)
+    assert token.status_code == 503
+    assert token.json()["error"] == "temporarily_unavailable"
+    with pytest.raises(SalesforceAuthenticationFailed) as raised:
+        SalesforceLogin(
+            username=creds["username"],
+            password=creds["password"],
+            security_token=creds["security_token"],
+            scratch_url=sf_org.url,
+            session=session,
+        )
+    assert raised.value.code == "SERVER_UNAVAILABLE"
