@@ -1,0 +1,138 @@
+"""Accounts (connector-spec §2.1, §4.2): found by CRM ID, created when missing (parents first), updated
+when the mapped basics differ from Zuora's.
+
+An account the plan creates is referred to by placeholders (``${account:001…:accountNumber}``) until the
+executor has created it; an account Zuora already has by its number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cpq_desktop.core.mapping import pairs
+from cpq_desktop.core.planning.context import HeldBackError, PlanContext, RecordFailed, ref
+from cpq_desktop.core.sync.plan import (
+    ErrorClass,
+    LookupKind,
+    PlanStep,
+    Request,
+    ResultLookup,
+    StepKind,
+    placeholder,
+    placeholders_in,
+)
+
+ACCOUNT_OUTPUTS = ["accountId", "accountNumber", "billToContactId", "soldToContactId"]
+# the address parts the connector insists on (connector-spec §2.1: "at least country and state")
+_REQUIRED_ADDRESS = (("BillingCountry", "country"), ("BillingState", "state"))
+
+
+def _accounts_contact(contact: Any) -> Any:
+    """An Orders-style contact in the Accounts API's spelling (``zipCode``, zuora-api §4.1)."""
+    if not isinstance(contact, dict):
+        return contact
+    fixed = dict(contact)
+    if "postalCode" in fixed:
+        fixed["zipCode"] = fixed.pop("postalCode")
+    return fixed
+
+
+def account_step_id(account_id: str) -> str:
+    return f"account:{account_id}"
+
+
+def account_ref(ctx: PlanContext, account_id: str, output: str = "accountNumber") -> tuple[str, str | None]:
+    """(value for a request, step it waits for) of the Zuora account for Salesforce account ``account_id``."""
+    existing = ctx.zuora.accounts.get(account_id)
+    if existing is not None:
+        return (existing.number if output == "accountNumber" else existing.id), None
+    step_id = ensure_account(ctx, account_id)
+    return placeholder(step_id, output).token, step_id
+
+
+def ensure_account(ctx: PlanContext, account_id: str) -> str:
+    """The id of the step creating account ``account_id`` (planned once); raises when it cannot be."""
+    step_id = account_step_id(account_id)
+    if step_id in ctx.steps:
+        return step_id
+    record = ctx.graph.get("Account", account_id)
+    if record is None:
+        raise HeldBackError(
+            f"account {account_id} was not read from Salesforce (is it deleted, or hidden from the integration user?)"
+        )
+    if account_id in ctx.failed:
+        raise HeldBackError(f"its account {ctx.failed[account_id].text()} cannot be synced", ctx.failed[account_id])
+    account_ref_ = ref("Account", record, "Name")
+    try:
+        missing = [label for field, label in _REQUIRED_ADDRESS if not str(record.get(field) or "").strip()]
+        if missing:
+            raise RecordFailed(
+                ErrorClass.MISSING_BILLING_ADDRESS,
+                f"Account {record.get('Name')!r} ({account_id}) has no billing {' or '.join(missing)}; Zuora needs "
+                "a Bill To contact with at least country and state. Fill in the account's Billing Address in "
+                "Salesforce, then sync again.",
+            )
+        with ctx.collecting() as dependencies:
+            body = ctx.apply(pairs.ACCOUNT.id, record)
+    except RecordFailed as exc:
+        ctx.fail(account_ref_, exc.error_class, exc.message)
+        raise HeldBackError(f"its account {account_ref_.text()} cannot be synced", account_ref_) from None
+    if not body.get("currency"):
+        body["currency"] = ctx.default_currency
+    for contact in ("billToContact", "soldToContact"):
+        if contact in body:
+            body[contact] = _accounts_contact(body[contact])
+    parent = ctx.graph.get("Account", record.get("ParentId"))
+    ctx.add_step(
+        PlanStep(
+            step_id=step_id,
+            kind=StepKind.CREATE_ACCOUNT,
+            record=account_ref_,
+            request=Request(method="POST", path="/v1/accounts", body=body),
+            reason=f"account {record.get('Name')!r} is not in Zuora (no account has CRM ID {account_id})"
+            + (f"; its parent {parent.get('Name')!r} is created first" if parent and dependencies else ""),
+            depends_on=dependencies,
+            lookup=ResultLookup(kind=LookupKind.CRM_ID, value=account_id, description="account whose crmId is this"),
+            placeholders=placeholders_in(body),
+            outputs=list(ACCOUNT_OUTPUTS),
+        )
+    )
+    return step_id
+
+
+def plan_account_update(ctx: PlanContext, account_id: str) -> None:
+    """An update of an existing account whose mapped name, notes or sales rep changed in Salesforce."""
+    existing = ctx.zuora.accounts.get(account_id)
+    record = ctx.graph.get("Account", account_id)
+    step_id = f"account-update:{account_id}"
+    if existing is None or record is None or step_id in ctx.steps:
+        return
+    try:
+        mapped = ctx.apply(pairs.ACCOUNT.id, record)
+    except RecordFailed:
+        return  # the account exists in Zuora; a mapping problem there only blocks the update
+    current = {"name": existing.name, "notes": existing.notes, "salesRep": existing.sales_rep}
+    changes = {k: mapped[k] for k in current if k in mapped and mapped[k] != current[k] and mapped[k] is not None}
+    if not changes:
+        return
+    words = ", ".join(f"{k} {current[k]!r} → {v!r}" for k, v in changes.items())
+    ctx.add_step(
+        PlanStep(
+            step_id=step_id,
+            kind=StepKind.UPDATE_ACCOUNT,
+            record=ref("Account", record, "Name"),
+            request=Request(method="PUT", path=f"/v1/accounts/{existing.number}", body=changes),
+            reason=f"account {existing.number} changed in Salesforce: {words}",
+            lookup=ResultLookup(kind=LookupKind.CRM_ID, value=account_id),
+        )
+    )
+
+
+def parent_account_id(ctx: PlanContext, record: dict[str, Any]) -> str | None:
+    """The ``zuora_parent_account_id`` derivation: the parent's Zuora id (or a placeholder for it)."""
+    parent_id = record.get("ParentId")
+    if not parent_id:
+        return None
+    value, step = account_ref(ctx, str(parent_id), "accountId")
+    ctx.depend(step)
+    return value

@@ -1,0 +1,267 @@
+"""The product catalog (connector-spec §2.8): created lazily while planning orders, once per product.
+
+A Salesforce product is in Zuora when a product whose SKU is its Product Code has a rate plan whose
+externally managed plan ids include its Product2 Id (a usage plan: the ProductConsumptionSchedule Id).
+What is missing is created flat — one product per SKU, one plan per Salesforce product (or consumption
+schedule), one charge per plan — through the catalog CRUD endpoints, each step waiting for its parent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cpq_desktop.core.mapping import pairs
+from cpq_desktop.core.planning.catalog_ref import ChargeRef
+from cpq_desktop.core.planning.context import PlanContext, RecordFailed, ref
+from cpq_desktop.core.sync.plan import (
+    ErrorClass,
+    LookupKind,
+    PlanStep,
+    RecordRef,
+    Request,
+    ResultLookup,
+    StepKind,
+    placeholder,
+    placeholders_in,
+)
+
+
+def orders_model(model: str) -> str:
+    """A charge model in the Orders spelling, whichever spelling (CRUD or read) it comes in."""
+    compact = model.replace(" ", "").replace("Pricing", "").replace("-", "")
+    for known in ("PerUnit", "FlatFee", "TieredWithOverage", "Tiered", "Volume", "Overage"):
+        if compact.casefold() == known.casefold():
+            return known
+    return compact
+
+
+def orders_charge_type(charge_type: str) -> str:
+    compact = charge_type.replace("-", "").replace(" ", "")
+    return "OneTime" if compact.casefold() == "onetime" else compact
+
+
+def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[str, str | None]:
+    """(product id or placeholder, step creating it) for ``sku``."""
+    existing = ctx.zuora.products.get(sku)
+    if existing is not None:
+        return existing.id, None
+    for step in ctx.steps.values():
+        if step.kind is StepKind.CREATE_PRODUCT and step.request.body.get("SKU") == sku:
+            return placeholder(step.step_id, "Id").token, step.step_id
+    body = ctx.apply(pairs.PRODUCT.id, product)
+    body["SKU"] = sku
+    step_id = f"catalog:product:{product['Id']}"
+    ctx.add_step(
+        PlanStep(
+            step_id=step_id,
+            kind=StepKind.CREATE_PRODUCT,
+            record=ref("Product2", product, "Name"),
+            request=Request(method="POST", path="/v1/object/product", body=body),
+            reason=f"no Zuora product has SKU {sku!r} (the Product Code of {product.get('Name')!r})",
+            lookup=ResultLookup(kind=LookupKind.SKU, value=sku),
+            outputs=["Id"],
+        )
+    )
+    return placeholder(step_id, "Id").token, step_id
+
+
+def _tier_data(ctx: PlanContext, product_id: str) -> dict[str, Any]:
+    entries = [e for e in ctx.graph.where("PricebookEntry", "Product2Id", product_id) if e.get("IsActive", True)]
+    prices: dict[str, float] = {}
+    for entry in entries:
+        currency = ctx.currency_of(entry)
+        prices.setdefault(currency, float(entry.get("UnitPrice") or 0))
+    if not prices:
+        prices[ctx.default_currency] = 0.0
+    if not ctx.multi_currency:
+        prices = {ctx.default_currency: prices.get(ctx.default_currency, next(iter(prices.values())))}
+    return {"ProductRatePlanChargeTier": [{"Currency": c, "Price": p} for c, p in sorted(prices.items())]}
+
+
+def active_currencies(ctx: PlanContext, product_id: str) -> list[str] | None:
+    """The ``active_currencies`` derivation: currencies with a price book entry (multi-currency orgs)."""
+    if not ctx.multi_currency:
+        return None
+    entries = ctx.graph.where("PricebookEntry", "Product2Id", product_id)
+    return sorted({ctx.currency_of(e) for e in entries}) or None
+
+
+def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
+    """The catalog charge of a non-usage product, planning its creation when Zuora lacks it."""
+    product = ctx.graph.get("Product2", product_id)
+    if product is None:
+        raise RecordFailed(
+            ErrorClass.INVALID_REFERENCED_PRODUCTS,
+            f"product {product_id} was not read from Salesforce; check that the integration user can see it",
+        )
+    sku = str(product.get("ProductCode") or "").strip()
+    name = product.get("Name")
+    if not sku:
+        raise RecordFailed(
+            ErrorClass.INVALID_REFERENCED_PRODUCTS,
+            f"Invalid referenced products: product {name!r} ({product_id}) has a blank Product Code. Fill in "
+            "its Product Code in Salesforce (it becomes the Zuora SKU), then sync again.",
+        )
+    existing = ctx.zuora.products.get(sku)
+    plan = next((p for p in existing.plans if product_id in p.external_ids), None) if existing else None
+    if plan is not None:
+        if not plan.charges:
+            raise RecordFailed(
+                ErrorClass.NO_CHARGE_FOR_PRODUCT,
+                f"Cannot find the charge for the Product: Zuora plan {plan.name!r} ({plan.id}) of SKU {sku!r} has "
+                "no charge. Add the charge in Zuora, or remove the plan so the connector creates it.",
+            )
+        charge = plan.charges[0]
+        return ChargeRef(
+            charge.id,
+            None,
+            orders_charge_type(charge.charge_type),
+            orders_model(charge.charge_model),
+            f"plan {plan.name!r}",
+        )
+    charge_step = f"catalog:prpc:{product_id}"
+    if charge_step not in ctx.steps:
+        product_value, product_step = _product_step(ctx, product, sku)
+        plan_body = ctx.apply(pairs.PRODUCT_RATE_PLAN.id, product)
+        plan_body["ProductId"] = product_value
+        _as_list(plan_body, "ExternalRatePlanIds")
+        plan_step = f"catalog:prp:{product_id}"
+        ctx.add_step(
+            PlanStep(
+                step_id=plan_step,
+                kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
+                record=ref("Product2", product, "Name"),
+                request=Request(method="POST", path="/v1/object/product-rate-plan", body=plan_body),
+                reason=f"no Zuora rate plan has externally managed plan id {product_id} (product {name!r})",
+                depends_on=[product_step] if product_step else [],
+                lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=product_id),
+                placeholders=placeholders_in(plan_body),
+                outputs=["Id"],
+            )
+        )
+        charge_body = ctx.apply(pairs.PRODUCT_RATE_PLAN_CHARGE.id, product)
+        charge_body["ProductRatePlanId"] = placeholder(plan_step, "Id").token
+        charge_body.setdefault("UseDiscountSpecificAccountingCode", False)
+        charge_body.setdefault("ProductRatePlanChargeTierData", _tier_data(ctx, product_id))
+        if charge_body.get("ChargeType") != "Recurring":
+            charge_body.pop("BillingTiming", None)
+        ctx.add_step(
+            PlanStep(
+                step_id=charge_step,
+                kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
+                record=ref("Product2", product, "Name"),
+                request=Request(method="POST", path="/v1/object/product-rate-plan-charge", body=charge_body),
+                reason=f"the new rate plan of {name!r} needs its charge ({charge_body.get('ChargeModel')}, "
+                f"{charge_body.get('ChargeType')})",
+                depends_on=[plan_step],
+                lookup=ResultLookup(kind=LookupKind.CHARGE_OF_PLAN, value=product_id),
+                placeholders=placeholders_in(charge_body),
+                outputs=["Id"],
+            )
+        )
+    body = ctx.steps[charge_step].request.body
+    return ChargeRef(
+        placeholder(charge_step, "Id").token,
+        charge_step,
+        orders_charge_type(str(body.get("ChargeType") or "")),
+        orders_model(str(body.get("ChargeModel") or "")),
+        f"new plan {name!r}",
+    )
+
+
+def _as_list(body: dict[str, Any], key: str) -> None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, list):
+        body[key] = [value]
+
+
+def usage_placeholder_tier(ctx: PlanContext, record: dict[str, Any]) -> dict[str, Any]:
+    """The ``usage_placeholder_tier`` derivation: one tier 0–1 at price 0 in the schedule's currency."""
+    schedule = record.get("ConsumptionSchedule") or {}
+    currency = ctx.currency_of(schedule) if ctx.multi_currency else ctx.default_currency
+    return {
+        "ProductRatePlanChargeTier": [
+            {"Currency": currency, "StartingUnit": 0, "EndingUnit": 1, "Price": 0, "PriceFormat": "Per Unit"}
+        ]
+    }
+
+
+def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[ChargeRef, str]:
+    """(catalog usage charge, ProductConsumptionSchedule id) of a product's consumption schedule."""
+    link = ctx.graph.product_schedule(product_id, schedule_id)
+    product = ctx.graph.get("Product2", product_id)
+    if link is None or product is None:
+        raise RecordFailed(
+            ErrorClass.MISSING_CONSUMPTION_SCHEDULE,
+            f"The Order Product Consumption Schedule could not be found: consumption schedule {schedule_id} is no "
+            f"longer linked to product {product_id}. Re-link the schedule to the product in Salesforce (and put the "
+            "new ProductConsumptionSchedule Id on the Zuora plan), or delete the Zuora product so it is created again.",
+        )
+    link_id = str(link["Id"])
+    sku = str(product.get("ProductCode") or "").strip()
+    if not sku:
+        raise RecordFailed(
+            ErrorClass.INVALID_REFERENCED_PRODUCTS,
+            f"Invalid referenced products: product {product.get('Name')!r} ({product_id}) has a blank Product "
+            "Code. Fill it in in Salesforce (it becomes the Zuora SKU), then sync again.",
+        )
+    existing = ctx.zuora.products.get(sku)
+    plan = next((p for p in existing.plans if link_id in p.external_ids), None) if existing else None
+    if plan is not None and plan.charges:
+        charge = plan.charges[0]
+        return ChargeRef(charge.id, None, "Usage", orders_model(charge.charge_model), f"plan {plan.name!r}"), link_id
+    linked = ctx.graph.linked("ProductConsumptionSchedule", link)
+    charge_step = f"catalog:prpc:{link_id}"
+    if charge_step not in ctx.steps:
+        product_value, product_step = _product_step(ctx, product, sku)
+        plan_body = ctx.apply(pairs.USAGE_PRODUCT_RATE_PLAN.id, linked)
+        plan_body["ProductId"] = product_value
+        _as_list(plan_body, "ExternalRatePlanIds")
+        plan_step = f"catalog:prp:{link_id}"
+        ctx.add_step(
+            PlanStep(
+                step_id=plan_step,
+                kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
+                record=_schedule_ref(link_id, plan_body),
+                request=Request(method="POST", path="/v1/object/product-rate-plan", body=plan_body),
+                reason=f"no Zuora rate plan has externally managed plan id {link_id} (usage plan "
+                f"{plan_body.get('Name')!r})",
+                depends_on=[product_step] if product_step else [],
+                lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=link_id),
+                placeholders=placeholders_in(plan_body),
+                outputs=["Id"],
+            )
+        )
+        charge_body = ctx.apply(pairs.USAGE_PRODUCT_RATE_PLAN_CHARGE.id, linked)
+        charge_body.pop("currency", None)
+        charge_body["ProductRatePlanId"] = placeholder(plan_step, "Id").token
+        charge_body.setdefault("UseDiscountSpecificAccountingCode", False)
+        ctx.add_step(
+            PlanStep(
+                step_id=charge_step,
+                kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
+                record=_schedule_ref(link_id, plan_body),
+                request=Request(method="POST", path="/v1/object/product-rate-plan-charge", body=charge_body),
+                reason=f"the new usage plan {plan_body.get('Name')!r} needs its charge "
+                f"({charge_body.get('ChargeModel')})",
+                depends_on=[plan_step],
+                lookup=ResultLookup(kind=LookupKind.CHARGE_OF_PLAN, value=link_id),
+                placeholders=placeholders_in(charge_body),
+                outputs=["Id"],
+            )
+        )
+    body = ctx.steps[charge_step].request.body
+    return (
+        ChargeRef(
+            placeholder(charge_step, "Id").token,
+            charge_step,
+            "Usage",
+            orders_model(str(body.get("ChargeModel") or "")),
+            f"new usage plan {ctx.steps[f'catalog:prp:{link_id}'].request.body.get('Name')!r}",
+        ),
+        link_id,
+    )
+
+
+def _schedule_ref(link_id: str, plan_body: dict[str, Any]) -> RecordRef:
+    return RecordRef(object="ProductConsumptionSchedule", id=link_id, label=str(plan_body.get("Name") or ""))

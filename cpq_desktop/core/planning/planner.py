@@ -1,0 +1,268 @@
+"""From a scope of Salesforce records to a :class:`SyncPlan` (connector-spec §4.2's sequence).
+
+:func:`plan_sync` reads the records (:mod:`.source`), looks up what Zuora already has
+(:class:`ZuoraLookups`, batched) and calls :func:`plan_graph`, which is pure: records + Zuora state +
+mapping in, plan out. Orders are planned in the order they took effect, so an amendment comes after
+its original and a stacked amendment after the one before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from cpq_desktop.core.config import ConnectorOptions
+from cpq_desktop.core.mapping import (
+    DERIVATIONS,
+    DerivationContext,
+    DerivationFunc,
+    EffectiveMapping,
+    MappingError,
+    convert_tier_bounds,
+    merge,
+    pairs,
+    smallest_unit,
+)
+from cpq_desktop.core.mapping.model import MappingFile
+from cpq_desktop.core.planning.accounts import account_ref, ensure_account, parent_account_id, plan_account_update
+from cpq_desktop.core.planning.catalog import active_currencies, product_charge, usage_charge, usage_placeholder_tier
+from cpq_desktop.core.planning.context import HeldBackError, PlanContext, RecordFailed, ZuoraState, ref
+from cpq_desktop.core.planning.graph import RecordGraph
+from cpq_desktop.core.planning.orders import plan_order
+from cpq_desktop.core.planning.pricing import number
+from cpq_desktop.core.planning.source import PlanScope, read_graph
+from cpq_desktop.core.salesforce.connection import SalesforceConnection
+from cpq_desktop.core.sync.plan import ErrorClass, SyncPlan
+from cpq_desktop.core.zuora.client import ZuoraClient
+from cpq_desktop.core.zuora.lookups import ZuoraLookups
+
+Record = Mapping[str, Any]
+
+
+def _path(record: Record, *names: str) -> Any:
+    value: Any = record
+    for name in names:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
+
+
+def _owner(ctx: PlanContext, order: Any, field: str) -> str | None:
+    """The Zuora account number for an owner lookup of ``order``, when it names another account."""
+    if not isinstance(order, Mapping):
+        return None
+    owner = order.get(field)
+    if not owner or owner == order.get("AccountId"):
+        return None
+    value, step = account_ref(ctx, str(owner))
+    ctx.depend(step)
+    return value
+
+
+def _decimal_places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _constant(value: Any) -> DerivationFunc:
+    def derive(record: Record, context: DerivationContext) -> Any:
+        return value
+
+    return derive
+
+
+def _usage_tiers(ctx: PlanContext, schedule: Record) -> list[dict[str, Any]]:
+    rates = ctx.graph.rates_of(str(schedule["Id"]))
+    bounds = [
+        (
+            Decimal(str(r.get("SBQQ__LowerBound__c") or 0)),
+            None if r.get("SBQQ__UpperBound__c") is None else Decimal(str(r["SBQQ__UpperBound__c"])),
+        )
+        for r in rates
+    ]
+    places = max((_decimal_places(b) for pair in bounds for b in pair if b is not None), default=0)
+    converted = convert_tier_bounds(
+        bounds, unit=smallest_unit(places), increment_upper_bound=ctx.options.increment_tier_upper_bound
+    )
+    tiers = []
+    for rate, tier in zip(rates, converted, strict=True):
+        derivations = ctx.derivations.provide(
+            tier_number=_constant(tier.tier),
+            tier_starting_unit=_constant(number(tier.starting_unit)),
+            tier_ending_unit=_constant(number(tier.ending_unit)),
+        )
+        try:
+            values = ctx.mapping.apply(pairs.USAGE_TIER.id, rate, options=ctx.options, derivations=derivations)
+        except MappingError as exc:
+            raise RecordFailed(ErrorClass.MAPPING, str(exc)) from None
+        values.pop("cap", None)
+        for key in ("price", "startingUnit", "endingUnit"):
+            if key in values:
+                values[key] = number(values[key])
+        tiers.append({k: v for k, v in values.items() if v is not None})
+    return tiers
+
+
+def _list_price_base_months(record: Record, context: DerivationContext) -> Any:
+    original = DERIVATIONS.get("list_price_base_months")
+    assert original is not None
+    assert original.func is not None
+    try:
+        return original.func(record, context)
+    except MappingError:
+        return None  # a partial month: the charge goes without list price base (connector-spec §3.10)
+
+
+def _provide(ctx: PlanContext) -> None:
+    def charge_id(record: Record, _: DerivationContext) -> str:
+        charge = product_charge(ctx, str(record.get("Product2Id") or ""))
+        ctx.depend(charge.depends_on)
+        return charge.charge_id
+
+    def schedule_id(record: Record, _: DerivationContext) -> str:
+        charge, link = usage_charge(
+            ctx,
+            str(_path(record, "SBQQ__OrderItem__r", "Product2Id") or ""),
+            str(record.get("SBQQ__ConsumptionSchedule__c") or ""),
+        )
+        ctx.depend(charge.depends_on)
+        return link
+
+    def account_number(record: Record, _: DerivationContext) -> str:
+        value, step = account_ref(ctx, str(record.get("AccountId") or ""))
+        ctx.depend(step)
+        return value
+
+    def subscription_order(record: Record) -> Any:
+        return _path(record, "SBQQ__OrderProduct__r", "Order")
+
+    ctx.derivations = DERIVATIONS.provide(
+        zuora_account_number=account_number,
+        zuora_parent_account_id=lambda r, _: parent_account_id(ctx, dict(r)),
+        subscription_owner_account_number=lambda r, _: _owner(ctx, subscription_order(r), "SubscriptionOwner__c"),
+        invoice_owner_account_number=lambda r, _: _owner(ctx, subscription_order(r), "InvoiceOwner__c"),
+        order_line_item_invoice_owner_account_number=lambda r, _: None,
+        order_line_item_owner_account_number=lambda r, _: _owner(ctx, r.get("Order"), "SubscriptionOwner__c"),
+        bill_to_contact_id=lambda r, _: None,
+        sold_to_contact_id=lambda r, _: None,
+        product_rate_plan_charge_id=charge_id,
+        product_consumption_schedule_id=schedule_id,
+        usage_tiers=lambda r, _: _usage_tiers(ctx, r),
+        tier_number=lambda r, _: None,
+        tier_starting_unit=lambda r, _: None,
+        tier_ending_unit=lambda r, _: None,
+        active_currencies=lambda r, _: active_currencies(ctx, str(r.get("Id") or "")),
+        usage_placeholder_tier=lambda r, _: usage_placeholder_tier(ctx, dict(r)),
+        list_price_base_months=_list_price_base_months,
+    )
+
+
+def plan_graph(
+    graph: RecordGraph,
+    zuora: ZuoraState,
+    *,
+    profile: str,
+    scope: PlanScope,
+    options: ConnectorOptions,
+    mapping: EffectiveMapping | None = None,
+    default_currency: str = "USD",
+) -> SyncPlan:
+    """The plan for the scope's orders (and accounts) in ``graph``, given what ``zuora`` already has."""
+    zuora.index()
+    multi_currency = any("CurrencyIsoCode" in order for order in graph.all("Order"))
+    ctx = PlanContext(
+        profile=profile,
+        graph=graph,
+        mapping=mapping if mapping is not None else merge(MappingFile()),
+        options=options,
+        zuora=zuora,
+        default_currency=default_currency,
+        multi_currency=multi_currency,
+    )
+    _provide(ctx)
+    scope_orders = sorted(
+        (o for o in graph.all("Order") if str(o["Id"]) in graph.scope_order_ids), key=graph.order_sort_key
+    )
+    accounts = list(
+        dict.fromkeys([*scope.account_ids, *(str(o["AccountId"]) for o in scope_orders if o.get("AccountId"))])
+    )
+    for account_id in accounts:
+        if account_id in zuora.accounts:
+            plan_account_update(ctx, account_id)
+        elif account_id in scope.account_ids:
+            record = graph.get("Account", account_id)
+            try:
+                ensure_account(ctx, account_id)
+            except HeldBackError as exc:
+                if account_id not in ctx.failed and record is not None:
+                    ctx.hold(ref("Account", record, "Name"), exc.reason, exc.blocked_by)
+    for order in scope_orders:
+        plan_order(ctx, order)
+    return SyncPlan(
+        profile=profile,
+        scope=scope.describe(),
+        steps=list(ctx.steps.values()),
+        problems=ctx.problems,
+        held_back=ctx.held_back,
+        already_in_zuora=ctx.already,
+        orders_in_scope=len(scope_orders),
+    )
+
+
+def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
+    """What Zuora has of the graph's accounts, their subscriptions, the catalog and amendment orders."""
+    state = ZuoraState()
+    state.accounts = lookups.accounts_by_crm_id(graph.ids("Account"))
+    skus = {str(p.get("ProductCode") or "").strip() for p in graph.all("Product2")}
+    state.products = lookups.products_by_sku(s for s in skus if s)
+    state.index()
+    account_ids = set(state.accounts)
+    unproven: list[str] = []
+    for order in graph.all("Order"):
+        if str(order.get("AccountId")) not in account_ids:
+            continue  # a new account has no orders yet
+        items = graph.items_of(str(order["Id"]))
+        new_lines = [
+            i
+            for i in items
+            if i.get("SBQQ__Subscription__c")
+            and not i.get("SBQQ__RevisedOrderProduct__c")
+            and str(i.get("SBQQ__ContractAction__c") or "") != "Renew"
+        ]
+        if new_lines and any(str(i["Id"]) in state.rate_plans for i in new_lines):
+            continue
+        if order.get("OrderNumber"):
+            unproven.append(str(order["OrderNumber"]))
+    state.existing_orders = lookups.orders_by_number(unproven)
+    return state
+
+
+def _default_currency(connection: SalesforceConnection) -> str:
+    result: dict[str, Any] = connection.call(lambda sf: sf.query("SELECT DefaultCurrencyIsoCode FROM Organization"))
+    records = result.get("records") or []
+    return str(records[0].get("DefaultCurrencyIsoCode") or "USD") if records else "USD"
+
+
+def plan_sync(
+    salesforce: SalesforceConnection,
+    zuora: ZuoraClient,
+    *,
+    profile: str,
+    scope: PlanScope,
+    options: ConnectorOptions,
+    mapping: EffectiveMapping | None = None,
+) -> SyncPlan:
+    """Read the scope from Salesforce, look up Zuora, and plan — without writing anything anywhere."""
+    sf_before = salesforce.api_calls
+    graph = read_graph(salesforce, scope)
+    currency = _default_currency(salesforce)
+    lookups = ZuoraLookups(zuora)
+    state = lookup_zuora(lookups, graph)
+    plan = plan_graph(
+        graph, state, profile=profile, scope=scope, options=options, mapping=mapping, default_currency=currency
+    )
+    plan.salesforce_api_calls = salesforce.api_calls - sf_before
+    plan.zuora_lookup_calls = lookups.calls
+    return plan
