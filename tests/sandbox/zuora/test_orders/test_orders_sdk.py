@@ -25,6 +25,7 @@ from tests.sandbox.zuora.test_orders.conftest import (
     Subscribed,
     ZuoraClient,
     compact_body,
+    unique,
 )
 
 REQUEST_BODIES: dict[str, dict[str, Any]] = {
@@ -96,3 +97,28 @@ def test_create_and_read_answers_validate(
     job = orders_client.ok("GET", f"/v1/async-jobs/{job_id}")
     zuora_models.GetAsyncOrderJobResponse.model_validate({k: v for k, v in job.items() if k != "result"})
     zuora_models.GetAsyncCreateOrderJobResponse.model_validate(job["result"])
+
+
+def test_orders_of_every_action_type_read_back_as_valid_sdk_orders(
+    zuora_models: ModuleType, orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed
+) -> None:
+    bodies = [examples.b(subscribed), examples.evergreen(subscribed)]
+    add = examples.compact("AddProduct", subscribed)
+    bodies.append(add)
+    for action in (
+        "RemoveProduct",
+        "TermsAndConditions",
+        "RenewSubscription",
+        "Suspend",
+        "Resume",
+        "CancelSubscription",
+    ):
+        bodies.append(examples.compact(action, subscribed))
+    numbers = []
+    for body in bodies:
+        body["orderNumber"] = unique("SDK")
+        orders_client.ok("POST", "/v1/orders", json=body)
+        numbers.append(body["orderNumber"])
+    for number in numbers:
+        order = orders_client.ok("GET", f"/v1/orders/{number}")
+        zuora_models.GetOrderResponse.model_validate(without_custom_fields(order))
