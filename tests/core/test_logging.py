@@ -104,6 +104,11 @@ def test_close_restores_the_previous_logging_state() -> None:
         ("assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln", "assertion=", "eyJpc3MiOiJ4In0"),
         ("-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----", MASK, "MIIEvQ"),
         ("password: hunter22, user: bob", "user: bob", "hunter22"),
+        ("new_password=n3w-pass&confirm=1", "confirm=1", "n3w-pass"),
+        ("X-Api-Key: k3y-value", "X-Api-Key", "k3y-value"),
+        ('{"zuora_client_secret": "zs-1", "token_type": "Bearer"}', '"token_type": "Bearer"', "zs-1"),
+        ("apiSecretAccessKey=legacy-key Idempotency-Key: abc-1", "Idempotency-Key: abc-1", "legacy-key"),
+        ('{"code": 53100020, "message": "Invalid value"}', '"code": 53100020', "[REDACTED]"),
     ],
 )
 def test_redactor_masks_token_shapes(text: str, kept: str, leaked: str) -> None:
