@@ -7,6 +7,9 @@ engine they help to test.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,6 +79,39 @@ def test_same_seed_gives_identical_rows_ids_and_dates(tmp_path: Path) -> None:
     finally:
         for store in (first, second, other):
             store.close()
+
+
+DIGEST_SCRIPT = """
+import hashlib, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from cpq_desktop.sandbox.salesforce.store import OrgStore, quote_ident
+from cpq_desktop.sandbox.salesforce.generator import generate_org
+store = OrgStore(Path(sys.argv[1]), clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+generate_org(store, orders=40, seed=9)
+digest = hashlib.sha256()
+for obj in store.schema:
+    for row in store.connection.execute(f"SELECT * FROM {quote_ident(obj.name)} ORDER BY Id"):
+        digest.update(repr(row).encode())
+print(digest.hexdigest())
+"""
+
+
+def test_output_does_not_depend_on_the_interpreters_hash_seed(tmp_path: Path) -> None:
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", DIGEST_SCRIPT, str(tmp_path / f"org{hash_seed}.db")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
+    assert len(digests.pop()) == 64
 
 
 def test_dates_are_pinned_to_the_anchor_not_today(org: tuple[OrgStore, GeneratedSummary]) -> None:
