@@ -29,10 +29,10 @@ def render(outdir: Path) -> list[Path]:
 
     from cpq_desktop.core.config import (
         Profile,
-        SalesforceConnection,
         SalesforceEnvironment,
-        ZuoraConnection,
+        SalesforceSettings,
         ZuoraEnvironment,
+        ZuoraSettings,
     )
     from cpq_desktop.ui.main_window import MainWindow, WindowContext
     from cpq_desktop.ui.window_state import WindowState
@@ -41,12 +41,12 @@ def render(outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     sandbox = Profile(
         name="Built-in sandbox",
-        salesforce=SalesforceConnection(
+        salesforce=SalesforceSettings(
             environment=SalesforceEnvironment.CUSTOM,
             custom_url="https://127.0.0.1:40443",
             ca_file=Path("/tmp/sandbox/ca.pem"),
         ),
-        zuora=ZuoraConnection(environment=ZuoraEnvironment.CUSTOM, custom_base_url="https://127.0.0.1:40444"),
+        zuora=ZuoraSettings(environment=ZuoraEnvironment.CUSTOM, custom_base_url="https://127.0.0.1:40444"),
     )
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,10 +17,10 @@ from cpq_desktop.core.config import (
     ConnectorOptions,
     Profile,
     SalesforceAuthMethod,
-    SalesforceConnection,
     SalesforceEnvironment,
-    ZuoraConnection,
+    SalesforceSettings,
     ZuoraEnvironment,
+    ZuoraSettings,
     paths,
 )
 from cpq_desktop.core.config.sandbox import (
@@ -33,7 +33,7 @@ from cpq_desktop.core.config.sandbox import (
 def _full_config() -> AppConfig:
     production = Profile(
         name="ACME production",
-        salesforce=SalesforceConnection(
+        salesforce=SalesforceSettings(
             environment=SalesforceEnvironment.MY_DOMAIN,
             my_domain="acme",
             auth_method=SalesforceAuthMethod.JWT_BEARER,
@@ -41,7 +41,7 @@ def _full_config() -> AppConfig:
             username="integration@acme.com",
             callback_port=1717,
         ),
-        zuora=ZuoraConnection(
+        zuora=ZuoraSettings(
             environment=ZuoraEnvironment.EU_PRODUCTION,
             client_id="zuora-client",
             tenant_id="12270",
@@ -51,12 +51,12 @@ def _full_config() -> AppConfig:
     )
     staging = Profile(
         name="Staging (local)",
-        salesforce=SalesforceConnection(
+        salesforce=SalesforceSettings(
             environment=SalesforceEnvironment.CUSTOM,
             custom_url="https://127.0.0.1:8444/",
             ca_file=Path("/tmp/ca.pem"),
         ),
-        zuora=ZuoraConnection(environment=ZuoraEnvironment.CUSTOM, custom_base_url="127.0.0.1:8555"),
+        zuora=ZuoraSettings(environment=ZuoraEnvironment.CUSTOM, custom_base_url="127.0.0.1:8555"),
     )
     return AppConfig(
         active_profile_id=production.id,
@@ -86,13 +86,13 @@ def test_urls_are_normalised_and_derived_per_environment() -> None:
     assert production.zuora.entity_id == "11e643f4-a3ee-8bad-b061-0025904c57d6"
     assert staging.salesforce.login_url == "https://127.0.0.1:8444"
     assert staging.zuora.base_url == "https://127.0.0.1:8555"
-    assert SalesforceConnection(environment=SalesforceEnvironment.SANDBOX).login_url == "https://test.salesforce.com"
-    assert SalesforceConnection().auth_method is SalesforceAuthMethod.BROWSER_PKCE
+    assert SalesforceSettings(environment=SalesforceEnvironment.SANDBOX).login_url == "https://test.salesforce.com"
+    assert SalesforceSettings().auth_method is SalesforceAuthMethod.BROWSER_PKCE
 
 
 def test_every_zuora_environment_has_a_rest_url() -> None:
     urls = {
-        env: ZuoraConnection(environment=env, custom_base_url="https://z.example").base_url for env in ZuoraEnvironment
+        env: ZuoraSettings(environment=env, custom_base_url="https://z.example").base_url for env in ZuoraEnvironment
     }
     assert len(set(urls.values())) == len(ZuoraEnvironment)
     assert urls[ZuoraEnvironment.US_API_SANDBOX_CLOUD_2] == "https://rest.apisandbox.zuora.com"
@@ -102,12 +102,12 @@ def test_every_zuora_environment_has_a_rest_url() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: SalesforceConnection(environment=SalesforceEnvironment.CUSTOM), "needs the URL"),
-        (lambda: SalesforceConnection(environment=SalesforceEnvironment.MY_DOMAIN), "My Domain"),
-        (lambda: SalesforceConnection(custom_url="http://login.example.com"), "https://"),
-        (lambda: ZuoraConnection(environment=ZuoraEnvironment.CUSTOM), "needs the URL"),
-        (lambda: ZuoraConnection(tenant_id="acme"), "tenant id is a number"),
-        (lambda: ZuoraConnection(entity_id="not-a-uuid"), "UUID"),
+        (lambda: SalesforceSettings(environment=SalesforceEnvironment.CUSTOM), "needs the URL"),
+        (lambda: SalesforceSettings(environment=SalesforceEnvironment.MY_DOMAIN), "My Domain"),
+        (lambda: SalesforceSettings(custom_url="http://login.example.com"), "https://"),
+        (lambda: ZuoraSettings(environment=ZuoraEnvironment.CUSTOM), "needs the URL"),
+        (lambda: ZuoraSettings(tenant_id="acme"), "tenant id is a number"),
+        (lambda: ZuoraSettings(entity_id="not-a-uuid"), "UUID"),
         (lambda: ConnectorOptions(subscription_term_in_days=True, use_list_price_base=True), "cannot be combined"),
         (lambda: Profile(name="   "), "needs a name"),
     ],

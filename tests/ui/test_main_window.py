@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from cpq_desktop import __version__
-from cpq_desktop.core.config import Profile, SalesforceConnection, SalesforceEnvironment, ZuoraConnection, paths
+from cpq_desktop.core.config import Profile, SalesforceEnvironment, SalesforceSettings, ZuoraSettings, paths
 from cpq_desktop.core.config.models import ZuoraEnvironment
 from cpq_desktop.ui.main_window import MainWindow, WindowContext
 from tests.ui.conftest import RecordingInteraction
@@ -56,10 +56,10 @@ def test_menus_offer_quit_about_and_log_folder(qtbot: QtBot, tmp_path: Path) -> 
 def test_sandbox_mode_shows_both_endpoints(qtbot: QtBot, tmp_path: Path) -> None:
     profile = Profile(
         name="Built-in sandbox",
-        salesforce=SalesforceConnection(
+        salesforce=SalesforceSettings(
             environment=SalesforceEnvironment.CUSTOM, custom_url="https://127.0.0.1:41001", ca_file=tmp_path / "ca.pem"
         ),
-        zuora=ZuoraConnection(environment=ZuoraEnvironment.CUSTOM, custom_base_url="https://127.0.0.1:41002"),
+        zuora=ZuoraSettings(environment=ZuoraEnvironment.CUSTOM, custom_base_url="https://127.0.0.1:41002"),
     )
     window = _window(qtbot, WindowContext(profile=profile, sandbox=True, log_dir=tmp_path))
 
@@ -71,7 +71,7 @@ def test_sandbox_mode_shows_both_endpoints(qtbot: QtBot, tmp_path: Path) -> None
 
 
 def test_status_bar_names_the_active_profile(qtbot: QtBot, tmp_path: Path) -> None:
-    profile = Profile(name="ACME prod", zuora=ZuoraConnection(environment=ZuoraEnvironment.EU_PRODUCTION))
+    profile = Profile(name="ACME prod", zuora=ZuoraSettings(environment=ZuoraEnvironment.EU_PRODUCTION))
     window = _window(qtbot, WindowContext(profile=profile, sandbox=False, log_dir=tmp_path))
     assert window.status_label.text() == (
         "Profile ACME prod: Salesforce https://login.salesforce.com · Zuora https://rest.eu.zuora.com"

@@ -9,10 +9,10 @@ from cpq_desktop.core.config.models import (
     ConnectorOptions,
     Profile,
     SalesforceAuthMethod,
-    SalesforceConnection,
     SalesforceEnvironment,
-    ZuoraConnection,
+    SalesforceSettings,
     ZuoraEnvironment,
+    ZuoraSettings,
 )
 from cpq_desktop.core.config.store import ConfigCorruptError, ConfigError, ConfigStore, ConfigTooNewError
 
@@ -29,8 +29,8 @@ __all__ = [
     "ConnectorOptions",
     "Profile",
     "SalesforceAuthMethod",
-    "SalesforceConnection",
     "SalesforceEnvironment",
-    "ZuoraConnection",
+    "SalesforceSettings",
     "ZuoraEnvironment",
+    "ZuoraSettings",
 ]

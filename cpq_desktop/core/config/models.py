@@ -79,7 +79,7 @@ _SALESFORCE_AUTH_LABELS = {
 }
 
 
-class SalesforceConnection(_Model):
+class SalesforceSettings(_Model):
     environment: SalesforceEnvironment = SalesforceEnvironment.PRODUCTION
     my_domain: str | None = Field(
         default=None,
@@ -114,7 +114,7 @@ class SalesforceConnection(_Model):
         return _https_root(value, "The custom Salesforce URL")
 
     @model_validator(mode="after")
-    def _environment_has_its_url(self) -> SalesforceConnection:
+    def _environment_has_its_url(self) -> SalesforceSettings:
         if self.environment is SalesforceEnvironment.MY_DOMAIN and self.my_domain is None:
             raise ValueError("Salesforce environment 'My Domain URL' needs the My Domain name or URL")
         if self.environment is SalesforceEnvironment.CUSTOM and self.custom_url is None:
@@ -181,7 +181,7 @@ ZUORA_REST_BASE_URLS = {
 }
 
 
-class ZuoraConnection(_Model):
+class ZuoraSettings(_Model):
     environment: ZuoraEnvironment = ZuoraEnvironment.US_PRODUCTION_CLOUD_2
     custom_base_url: str | None = Field(default=None, description="REST root used when environment is custom")
     client_id: str = Field(default="", description="OAuth client id; each tenant has its own")
@@ -219,7 +219,7 @@ class ZuoraConnection(_Model):
         return str(parsed)
 
     @model_validator(mode="after")
-    def _custom_has_its_url(self) -> ZuoraConnection:
+    def _custom_has_its_url(self) -> ZuoraSettings:
         if self.environment is ZuoraEnvironment.CUSTOM and self.custom_base_url is None:
             raise ValueError("Zuora environment 'Custom base URL' needs the URL")
         return self
@@ -277,8 +277,8 @@ def _new_profile_id() -> str:
 class Profile(_Model):
     id: str = Field(default_factory=_new_profile_id, description="stable key for the keyring and run history")
     name: str = Field(min_length=1, max_length=80)
-    salesforce: SalesforceConnection = Field(default_factory=SalesforceConnection)
-    zuora: ZuoraConnection = Field(default_factory=ZuoraConnection)
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    zuora: ZuoraSettings = Field(default_factory=ZuoraSettings)
     options: ConnectorOptions = Field(default_factory=ConnectorOptions)
 
     @field_validator("name")

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cpq_desktop.core.config.models import (
     Profile,
     SalesforceAuthMethod,
-    SalesforceConnection,
     SalesforceEnvironment,
-    ZuoraConnection,
+    SalesforceSettings,
     ZuoraEnvironment,
+    ZuoraSettings,
 )
 
 SANDBOX_PROFILE_NAME = "Built-in sandbox"
@@ -69,16 +69,16 @@ def sandbox_profile(info: SandboxInfo) -> Profile:
     return Profile(
         id=SANDBOX_PROFILE_ID,
         name=SANDBOX_PROFILE_NAME,
-        salesforce=SalesforceConnection(
+        salesforce=SalesforceSettings(
             environment=SalesforceEnvironment.CUSTOM,
             custom_url=info.salesforce_url,
             auth_method=SalesforceAuthMethod.PASSWORD,
             client_id=_text(salesforce_login, "client_id"),
             username=_text(salesforce_login, "username"),
-            callback_port=_redirect_port(salesforce_login) or SalesforceConnection().callback_port,
+            callback_port=_redirect_port(salesforce_login) or SalesforceSettings().callback_port,
             ca_file=info.ca_file,
         ),
-        zuora=ZuoraConnection(
+        zuora=ZuoraSettings(
             environment=ZuoraEnvironment.CUSTOM,
             custom_base_url=info.zuora_url,
             client_id=_text(zuora_login, "client_id"),
