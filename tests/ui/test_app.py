@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, qWarning
 from PySide6.QtWidgets import QApplication
 
 from cpq_desktop.core.config import paths
@@ -75,3 +75,12 @@ def test_run_gui_without_a_running_sandbox_says_so(tmp_path: Path, recorder: Rec
     ((title, message, _),) = recorder.criticals
     assert title == "Sandbox not available"
     assert "is the sandbox running" in message
+
+
+def test_qt_messages_during_the_run_go_to_the_app_log(qapp: QApplication, recorder: RecordingInteraction) -> None:
+    _when_running(qapp, lambda window: qWarning("offscreen platform has no clipboard"))
+
+    assert run_gui() == 0
+
+    log_text = (paths.log_dir() / "cpq-desktop.log").read_text(encoding="utf-8")
+    assert "WARNING  qt [MainThread] offscreen platform has no clipboard" in log_text
