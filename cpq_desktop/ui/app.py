@@ -24,7 +24,7 @@ from cpq_desktop.ui.main_window import APP_TITLE, MainWindow, WindowContext
 logger = logging.getLogger(__name__)
 qt_logger = logging.getLogger("qt")
 
-EXIT_USAGE = 1
+EXIT_USAGE = 1  # the command line's "usage or configuration error" (cpq_desktop.cli.EXIT_USAGE)
 FAULT_LOG_NAME = "faults.log"
 
 _QT_LEVELS = {
@@ -79,6 +79,7 @@ def _close_on_termination_signals(window: MainWindow) -> Callable[[], None]:
 
     def restore() -> None:
         wake_up.stop()
+        shiboken6.delete(wake_up)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

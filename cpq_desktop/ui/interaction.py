@@ -71,6 +71,7 @@ class QtInteraction(Interaction):
         box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self._parent())
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setStyleSheet(_READABLE_WIDTH)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if details:
             box.setDetailedText(details)
         box.exec()
@@ -80,6 +81,7 @@ class QtInteraction(Interaction):
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         box.setStyleSheet(_READABLE_WIDTH)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.exec()
 
     def open_folder(self, path: Path) -> None:
