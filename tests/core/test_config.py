@@ -90,6 +90,20 @@ def test_urls_are_normalised_and_derived_per_environment() -> None:
     assert SalesforceSettings().auth_method is SalesforceAuthMethod.BROWSER_PKCE
 
 
+@pytest.mark.parametrize(
+    ("typed", "login_url"),
+    [
+        ("acme", "https://acme.my.salesforce.com"),
+        ("acme--uat.sandbox", "https://acme--uat.sandbox.my.salesforce.com"),
+        ("acme.my.salesforce.com", "https://acme.my.salesforce.com"),
+        ("https://acme.my.salesforce.com/", "https://acme.my.salesforce.com"),
+    ],
+)
+def test_my_domain_accepts_a_name_or_a_url(typed: str, login_url: str) -> None:
+    settings = SalesforceSettings(environment=SalesforceEnvironment.MY_DOMAIN, my_domain=typed)
+    assert settings.login_url == login_url
+
+
 def test_every_zuora_environment_has_a_rest_url() -> None:
     urls = {
         env: ZuoraSettings(environment=env, custom_base_url="https://z.example").base_url for env in ZuoraEnvironment

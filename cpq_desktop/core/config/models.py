@@ -102,8 +102,9 @@ class SalesforceSettings(_Model):
         if value is None or not value.strip():
             return None
         text = value.strip()
-        if "." not in text and "/" not in text:
-            text = f"{text}.my.salesforce.com"
+        # A bare name ("acme", "acme--uat.sandbox", "acme.develop") is completed to its My Domain host.
+        if "://" not in text and "salesforce" not in text and "force.com" not in text:
+            text = f"{text.rstrip('.')}.my.salesforce.com"
         return _https_root(text, "The My Domain URL")
 
     @field_validator("custom_url")
