@@ -123,7 +123,9 @@ def _external_view(plan: dict[str, Any]) -> dict[str, Any]:
         "effectiveEndDate": view["effectiveEndDate"],
         "productRatePlanNumber": view["productRatePlanNumber"],
         "grade": view["grade"],
+        # Docs samples spell it camelCase, the SDK models PascalCase (zuora-api.md §5.3): send both.
         "externalIdSourceSystem": view["externalIdSourceSystem"],
+        "ExternalIdSourceSystem": view["externalIdSourceSystem"],
         "externallyManagedPlanIds": view["externallyManagedPlanIds"],
     }
 

@@ -44,6 +44,10 @@ class ObjectType:
     expands: dict[str, tuple[str, Expander]] = field(default_factory=dict)
 
 
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # -- record shapes ---------------------------------------------------------------------------------
 
 
@@ -150,6 +154,56 @@ def rate_plan_charge_record(plan: Record, charge: Record) -> Record:
     return record
 
 
+# The fields of ExpandedSubscription / ExpandedRatePlan / ExpandedRatePlanCharge (zuora-sdk), so Object
+# Query answers what a real tenant answers rather than every key of the Orders engine's documents.
+_SUBSCRIPTION_FIELDS = _names(
+    "id accountId autoRenew billToContactId cMRR cancelReason cancelledDate communicationProfileId "
+    "contractAcceptanceDate contractEffectiveDate createdDate currency currentTerm currentTermPeriodType "
+    "externallyManagedBy initialTerm initialTermPeriodType invoiceGroupNumber invoiceOwnerId invoiceTemplateId "
+    "isInvoiceSeparate isLatestVersion lastBookingDate name notes orderId originalCreatedDate originalId "
+    "paymentTerm previousSubscriptionId renewalSetting renewalTerm renewalTermPeriodType revision sequenceSetId "
+    "serviceActivationDate shipToContactId soldToContactId status subscriptionEndDate subscriptionStartDate "
+    "termEndDate termStartDate termType updatedDate version"
+)
+_RATE_PLAN_FIELDS = _names(
+    "id createdDate externallyManagedPlanId invoiceOwnerId name originalRatePlanId productId productRatePlanId "
+    "subscriptionId subscriptionOwnerId subscriptionRatePlanNumber updatedDate"
+)
+_RATE_PLAN_CHARGE_FIELDS = _names(
+    "id applyDiscountTo billCycleDay billCycleType billingPeriod billingPeriodAlignment billingTiming chargeModel "
+    "chargeNumber chargeType chargedThroughDate createdDate dMRC dTCV description discountLevel effectiveEndDate "
+    "effectiveStartDate endDateCondition isLastSegment isPrepaid listPriceBase mRR name numberOfPeriods "
+    "originalId originalListPrice priceChangeOption priceIncreasePercentage processedThroughDate "
+    "productRatePlanChargeId quantity ratePlanId salesPrice segment specificBillingPeriod specificEndDate "
+    "specificListPriceBase tCV taxable triggerDate triggerEvent uOM upToPeriods upToPeriodsType updatedDate "
+    "version weeklyBillCycleDay"
+)
+_OBJECT_QUERY_RENAMES = {
+    "contractedMrr": "cMRR",
+    "price": "salesPrice",
+    "mrr": "mRR",
+    "tcv": "tCV",
+    "dmrc": "dMRC",
+    "dtcv": "dTCV",
+    "uom": "uOM",
+    "originalChargeId": "originalId",
+    "specificTriggerDate": "triggerDate",
+}
+
+
+def _expanded(record: Record, allowed: frozenset[str]) -> Record:
+    """Keep the fields of the SDK's Expanded* model (plus custom fields and bookkeeping keys)."""
+    out: Record = {}
+    for key, value in record.items():
+        key = _OBJECT_QUERY_RENAMES.get(key, key)
+        if key in ("dMRC", "dTCV") and isinstance(value, str):
+            # The subscription read API sends delta amounts as decimal strings; Object Query as numbers.
+            value = float(value)
+        if key in allowed or key.startswith("_") or key.endswith(("__c", "__QT", "__NS")):
+            out[key] = value
+    return out
+
+
 def _plan_record(plan: Record) -> Record:
     return {
         "id": plan["Id"],
@@ -173,7 +227,6 @@ def _charge_record(charge: Record) -> Record:
         if key in ("Id", "ProductRatePlanId", "Tiers", "CustomFields"):
             continue
         record[key[0].lower() + key[1:]] = value
-    record["uom"] = record.pop("uOM", None)
     record.update(charge.get("CustomFields", {}))
     return record
 
@@ -239,7 +292,7 @@ def _all_subscriptions(db: sqlite3.Connection) -> list[Record]:
 
 
 def _with_doc(doc: Record) -> Record:
-    record = subscription_record(doc)
+    record = _expanded(subscription_record(doc), _SUBSCRIPTION_FIELDS)
     record["_doc"] = doc
     return record
 
@@ -260,7 +313,7 @@ def _rate_plans(db: sqlite3.Connection, record: Record) -> list[Record]:
     doc = record.get("_doc") or {}
     out = []
     for plan in doc.get("ratePlans", []):
-        rp = rate_plan_record(doc, plan)
+        rp = _expanded(rate_plan_record(doc, plan), _RATE_PLAN_FIELDS)
         rp["_plan"] = plan
         out.append(rp)
     return out
@@ -268,7 +321,9 @@ def _rate_plans(db: sqlite3.Connection, record: Record) -> list[Record]:
 
 def _rate_plan_charges(db: sqlite3.Connection, record: Record) -> list[Record]:
     plan = record.get("_plan") or {}
-    return [rate_plan_charge_record(plan, c) for c in plan.get("ratePlanCharges", [])]
+    return [
+        _expanded(rate_plan_charge_record(plan, c), _RATE_PLAN_CHARGE_FIELDS) for c in plan.get("ratePlanCharges", [])
+    ]
 
 
 def _all_plans(db: sqlite3.Connection) -> list[Record]:
@@ -319,10 +374,6 @@ def _one_product(db: sqlite3.Connection, key: str) -> Record | None:
 def _one_charge(db: sqlite3.Connection, key: str) -> Record | None:
     charge = cr.get_charge(db, key) or cr.charge_by_number(db, key)
     return None if charge is None else _charge_record(charge)
-
-
-def _names(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 def _empty(db: sqlite3.Connection, record: Record) -> list[Record]:

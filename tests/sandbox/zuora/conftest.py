@@ -5,6 +5,7 @@
 - ``zuora``: an authenticated ``requests.Session`` (``verify`` = sandbox CA, ``trust_env`` off, bearer
   token, ``Zuora-Version: 2025-08-12``) whose paths are relative to the tenant URL.
 - ``zuora_anon``: the same without a token, for OAuth and 401 tests.
+- ``ordered_subscription``: one subscription created by a real order on a catalog built via CRUD.
 - ``zuora_models``: the zuora-sdk models made strict (zuora-api.md §8.2). Importing and rebuilding them
   takes ~30 s, so it is lazy: only tests that ask for it pay, once per session.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -115,6 +117,95 @@ def zuora_session_factory(zuora_tenant: ZuoraTenant) -> Callable[[], TenantSessi
 def zuora(zuora_session_factory: Callable[[], TenantSession]) -> Iterator[TenantSession]:
     with zuora_session_factory() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def ordered_subscription(zuora_session_factory: Callable[[], TenantSession]) -> dict[str, Any]:
+    """A catalog plan and one order creating a subscription on it (through the Orders API), shared read-only."""
+    with zuora_session_factory() as zuora:
+        zuora.headers["X-Zuora-WSDL-Version"] = "133"
+        product = zuora.post(
+            "/v1/object/product",
+            json={"Name": "Sub Query Product", "EffectiveStartDate": "2024-01-01", "EffectiveEndDate": "2034-01-01"},
+        ).json()["Id"]
+        product2_id = f"01t{uuid.uuid4().hex[:12]}"
+        plan = zuora.post(
+            "/v1/object/product-rate-plan",
+            json={"Name": "Seats plan", "ProductId": product, "ExternalRatePlanIds": product2_id},
+        ).json()["Id"]
+        charge = zuora.post(
+            "/v1/object/product-rate-plan-charge",
+            json={
+                "ProductRatePlanId": plan,
+                "Name": "Seats",
+                "ChargeType": "Recurring",
+                "ChargeModel": "Per Unit Pricing",
+                "BillCycleType": "DefaultFromCustomer",
+                "BillingPeriod": "Month",
+                "TriggerEvent": "ContractEffective",
+                "UOM": "Each",
+                "UseDiscountSpecificAccountingCode": False,
+                "ProductRatePlanChargeTierData": {"ProductRatePlanChargeTier": [{"Currency": "USD", "Price": 10}]},
+            },
+        ).json()["Id"]
+        order_item_id = f"802{uuid.uuid4().hex[:12]}"
+        dates = [
+            {"name": name, "triggerDate": "2025-03-01"}
+            for name in ("ContractEffective", "ServiceActivation", "CustomerAcceptance")
+        ]
+        order = {
+            "orderDate": "2025-03-01",
+            "newAccount": {
+                "name": "Subscriber",
+                "currency": "USD",
+                "billCycleDay": 1,
+                "billToContact": {"firstName": "Sub", "lastName": "Scriber", "country": "US", "state": "CA"},
+            },
+            "subscriptions": [
+                {
+                    "orderActions": [
+                        {
+                            "type": "CreateSubscription",
+                            "triggerDates": dates,
+                            "createSubscription": {
+                                "terms": {
+                                    "initialTerm": {
+                                        "termType": "TERMED",
+                                        "period": 12,
+                                        "periodType": "Month",
+                                        "startDate": "2025-03-01",
+                                    },
+                                    "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
+                                    "renewalTerms": [{"period": 12, "periodType": "Month"}],
+                                },
+                                "subscribeToRatePlans": [
+                                    {
+                                        "externalCatalogPlanId": product2_id,
+                                        "externallyManagedPlanId": order_item_id,
+                                        "chargeOverrides": [
+                                            {
+                                                "productRatePlanChargeId": charge,
+                                                "pricing": {"recurringPerUnit": {"quantity": 5, "listPrice": 9.0}},
+                                            }
+                                        ],
+                                    }
+                                ],
+                            },
+                        }
+                    ]
+                }
+            ],
+        }
+        created = zuora.post("/v1/orders", json=order)
+        assert created.status_code == 200, created.text
+        reply = created.json()
+    return {
+        "subscriptionNumber": reply["subscriptions"][0]["subscriptionNumber"],
+        "accountNumber": reply["accountNumber"],
+        "planId": plan,
+        "chargeId": charge,
+        "externallyManagedPlanId": order_item_id,
+    }
 
 
 def _make_strict(models: ModuleType) -> None:

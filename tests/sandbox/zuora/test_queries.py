@@ -267,84 +267,13 @@ def test_zoql_errors(zuora: requests.Session, query: str, fault: str) -> None:
     assert response.json()["FaultMessage"]
 
 
-def test_subscriptions_created_by_an_order_are_queryable(zuora: requests.Session) -> None:
-    product = zuora.post(
-        "/v1/object/product",
-        json={"Name": "Sub Query Product", "EffectiveStartDate": "2024-01-01", "EffectiveEndDate": "2034-01-01"},
-    ).json()["Id"]
-    product2_id = f"01t{uuid.uuid4().hex[:12]}"
-    plan = zuora.post(
-        "/v1/object/product-rate-plan",
-        json={"Name": "Seats plan", "ProductId": product, "ExternalRatePlanIds": product2_id},
-        headers=WSDL,
-    ).json()["Id"]
-    charge = zuora.post(
-        "/v1/object/product-rate-plan-charge",
-        json={
-            "ProductRatePlanId": plan,
-            "Name": "Seats",
-            "ChargeType": "Recurring",
-            "ChargeModel": "Per Unit Pricing",
-            "BillCycleType": "DefaultFromCustomer",
-            "BillingPeriod": "Month",
-            "TriggerEvent": "ContractEffective",
-            "UOM": "Each",
-            "UseDiscountSpecificAccountingCode": False,
-            "ProductRatePlanChargeTierData": {"ProductRatePlanChargeTier": [{"Currency": "USD", "Price": 10}]},
-        },
-    ).json()["Id"]
-    order_item_id = f"802{uuid.uuid4().hex[:12]}"
-    dates = [
-        {"name": name, "triggerDate": "2025-03-01"}
-        for name in ("ContractEffective", "ServiceActivation", "CustomerAcceptance")
-    ]
-    order = {
-        "orderDate": "2025-03-01",
-        "newAccount": {
-            "name": "Subscriber",
-            "currency": "USD",
-            "billCycleDay": 1,
-            "billToContact": {"firstName": "Sub", "lastName": "Scriber", "country": "US", "state": "CA"},
-        },
-        "subscriptions": [
-            {
-                "orderActions": [
-                    {
-                        "type": "CreateSubscription",
-                        "triggerDates": dates,
-                        "createSubscription": {
-                            "terms": {
-                                "initialTerm": {
-                                    "termType": "TERMED",
-                                    "period": 12,
-                                    "periodType": "Month",
-                                    "startDate": "2025-03-01",
-                                },
-                                "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
-                                "renewalTerms": [{"period": 12, "periodType": "Month"}],
-                            },
-                            "subscribeToRatePlans": [
-                                {
-                                    "externalCatalogPlanId": product2_id,
-                                    "externallyManagedPlanId": order_item_id,
-                                    "chargeOverrides": [
-                                        {
-                                            "productRatePlanChargeId": charge,
-                                            "pricing": {"recurringPerUnit": {"quantity": 5, "listPrice": 9.0}},
-                                        }
-                                    ],
-                                }
-                            ],
-                        },
-                    }
-                ]
-            }
-        ],
-    }
-    created = zuora.post("/v1/orders", json=order)
-    assert created.status_code == 200, created.text
-    number = created.json()["subscriptions"][0]["subscriptionNumber"]
-    account_number = created.json()["accountNumber"]
+def test_subscriptions_created_by_an_order_are_queryable(
+    zuora: requests.Session, ordered_subscription: dict[str, Any]
+) -> None:
+    number = ordered_subscription["subscriptionNumber"]
+    account_number = ordered_subscription["accountNumber"]
+    plan = ordered_subscription["planId"]
+    order_item_id = ordered_subscription["externallyManagedPlanId"]
 
     found = zuora.get(
         "/object-query/subscriptions",
