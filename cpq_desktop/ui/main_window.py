@@ -38,11 +38,10 @@ def _connections_tab(context: WindowContext) -> EmptyState:
     facts: list[tuple[str, str]] = []
     profile = context.profile
     if profile is not None:
-        facts = [
-            ("Profile", profile.name),
-            ("Salesforce login", profile.salesforce.login_url),
-            ("Zuora REST", profile.zuora.base_url),
-        ]
+        facts = [] if context.sandbox else [("Profile", profile.name)]
+        facts += [("Salesforce login", profile.salesforce.login_url), ("Zuora REST", profile.zuora.base_url)]
+        if profile.salesforce.username:
+            facts.append(("Salesforce user", profile.salesforce.username))
         if profile.salesforce.ca_file is not None:
             facts.append(("Trusted CA file", str(profile.salesforce.ca_file)))
     return EmptyState(

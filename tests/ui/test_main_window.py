@@ -57,7 +57,10 @@ def test_sandbox_mode_shows_both_endpoints(qtbot: QtBot, tmp_path: Path) -> None
     profile = Profile(
         name="Built-in sandbox",
         salesforce=SalesforceSettings(
-            environment=SalesforceEnvironment.CUSTOM, custom_url="https://127.0.0.1:41001", ca_file=tmp_path / "ca.pem"
+            environment=SalesforceEnvironment.CUSTOM,
+            custom_url="https://127.0.0.1:41001",
+            username="integration@sandbox.example",
+            ca_file=tmp_path / "ca.pem",
         ),
         zuora=ZuoraSettings(environment=ZuoraEnvironment.CUSTOM, custom_base_url="https://127.0.0.1:41002"),
     )
@@ -67,6 +70,7 @@ def test_sandbox_mode_shows_both_endpoints(qtbot: QtBot, tmp_path: Path) -> None
     assert window.windowTitle().endswith("Sandbox")
     connections = _visible_texts(window)
     assert "Built-in sandbox (running)" in connections
+    assert "integration@sandbox.example" in connections
     assert str(tmp_path / "ca.pem") in connections
 
 
