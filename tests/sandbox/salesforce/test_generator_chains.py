@@ -389,3 +389,31 @@ def test_showcase_ids_are_stable_for_docs_and_tests(tmp_path: Path, org: tuple[O
         store.close()
     # The showcases come first, so they get the same ids whatever the order count.
     assert small.showcases == summary.showcases
+
+
+def test_the_orgs_custom_fields_are_filled_as_an_admin_would(org: tuple[OrgStore, GeneratedSummary]) -> None:
+    store, summary = org
+    records = summary.showcase("new-subscriptions").records
+    subscriptions = {
+        s["code"]: s
+        for s in rows(
+            store,
+            "SELECT s.*, p.ProductCode AS code FROM SBQQ__Subscription__c s "
+            "JOIN Product2 p ON p.Id = s.SBQQ__Product__c WHERE s.SBQQ__Contract__c = ?",
+            (records["contract"],),
+        )
+    }
+    # Per-billing-period prices: seats 600/year less 10%, billed monthly; support 8000/year, billed quarterly.
+    assert subscriptions["SUB-SEAT-STD"]["Zuora_Price__c"] == 45.0
+    assert subscriptions["SUB-SUP-PRM"]["Zuora_Price__c"] == 2000.0
+    assert subscriptions["USG-STOR-GB"]["Zuora_Price__c"] is None  # usage is priced by its tiers
+    po = summary.showcase("single-contract").records
+    numbers = rows(
+        store,
+        "SELECT DISTINCT PO_Number__c AS po FROM SBQQ__Subscription__c WHERE SBQQ__Contract__c = ?",
+        (po["contract"],),
+    )
+    assert numbers == [{"po": "PO-2025-0042"}]
+    codes = rows(store, "SELECT SBQQ__ChargeType__c AS charge, Z_Accounting_Code__c AS code FROM Product2")
+    assert {c["code"] for c in codes if c["charge"] == "One-Time"} == {None}
+    assert {c["code"] for c in codes if c["charge"] != "One-Time"} == {"Subscription Revenue"}

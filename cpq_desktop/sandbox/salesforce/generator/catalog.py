@@ -478,7 +478,10 @@ def add_catalog(ctx: GenContext) -> None:
                 "SBQQ__NonDiscountable__c": product.is_component,
                 "SBQQ__Taxable__c": product.taxable,
                 "TaxMode__c": "TaxExclusive" if product.taxable else None,
-                "Z_Accounting_Code__c": f"4{product.family[:3].upper()}-{product.code[-3:]}",
+                # Names from Zuora's default chart of accounts; one-time products keep the connector's default.
+                "Z_Accounting_Code__c": "Subscription Revenue" if product.is_subscription else None,
+                "Z_Deferred_Revenue_Account__c": "Deferred Revenue" if product.charge_type == "Recurring" else None,
+                "Z_Recognized_Revenue_Account__c": "Subscription Revenue" if product.is_subscription else None,
             },
             at=created,
         )

@@ -35,6 +35,7 @@ from cpq_desktop.sandbox.salesforce.generator.records import Ref
 _NOT_COPIED_TO_DUPLICATE = frozenset(
     {"SBQQ__Subscription__c", "SBQQ__Contract__c", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
 )
+BILLING_PERIOD_MONTHS = {"Monthly": 1, "Quarterly": 3, "Semiannual": 6, "Annual": 12}
 ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "StateCode", "CountryCode")
 
 
@@ -109,6 +110,7 @@ class ContractState:
     order: Ref
     payment_term: str
     use_contacts: bool
+    po_number: str | None = None
     invoice_owner: AccountInfo | None = None
     subscription_owner: AccountInfo | None = None
     last_change: date | None = None
@@ -251,6 +253,7 @@ class CpqEngine:
             order=order,
             payment_term=deal.payment_term,
             use_contacts=deal.use_contacts,
+            po_number=deal.po_number,
             invoice_owner=deal.invoice_owner,
             subscription_owner=deal.subscription_owner,
         )
@@ -954,6 +957,12 @@ class CpqEngine:
         list_price, customer_price, prorate = prices
         factor = prorate or 1.0
         net = round_money(customer_price * factor, state.currency)
+        # The org's custom per-billing-period price (connector-spec §3 "Handling differences"): CPQ prices
+        # cover the product's default term, Zuora bills per period.
+        period_price = None
+        months = BILLING_PERIOD_MONTHS.get(product.billing_frequency or "")
+        if product.charge_type == "Recurring" and months and product.subscription_term:
+            period_price = round_money(customer_price * months / product.subscription_term, state.currency)
         root = parent
         while root is not None and root.parent is not None:
             root = root.parent
@@ -988,6 +997,8 @@ class CpqEngine:
                 "SBQQ__PricingMethod__c": product.pricing_method,
                 "SBQQ__Bundled__c": parent is not None,
                 "CurrencyIsoCode": state.currency,
+                "PO_Number__c": state.po_number,
+                "Zuora_Price__c": period_price,
             },
             at=activated + timedelta(minutes=2),
         )
