@@ -125,7 +125,8 @@ class ZuoraApp:
                 return self._finish(raw, render_error(err, family, version, request_id, process_id), common)
 
         count, reset = self.runtime.minute.hit()
-        limit_headers = self._rate_headers(count, reset) if family is not Family.CONTROL else {}
+        # /oauth/token reports its own X-RateLimit-*-minute headers (zuora-api.md §1.3).
+        limit_headers = self._rate_headers(count, reset) if family not in (Family.CONTROL, Family.OAUTH) else {}
         if family not in (Family.OAUTH, Family.CONTROL) and count > self.runtime.settings.rate_limit_per_minute:
             err = ApiError([(errors.code(errors.RES_GENERIC, 70), "Rate limit exceeded. Please retry later.")])
             err.status = 429

@@ -22,7 +22,15 @@ def register(router: Router) -> None:
 
 def create_token(req: ZRequest) -> Response:
     form = req.raw.form
-    headers = {"X-RateLimit-Limit-minute": str(AUTH_RATE_PER_MINUTE)}
+    count, reset = req.runtime.auth_minute.hit()
+    headers = {
+        "X-RateLimit-Limit-minute": str(AUTH_RATE_PER_MINUTE),
+        "X-RateLimit-Remaining-minute": str(max(0, AUTH_RATE_PER_MINUTE - count)),
+    }
+    if count > AUTH_RATE_PER_MINUTE:
+        # Zuora asks clients to reuse tokens until they expire (zuora-api.md §2.1).
+        headers["Retry-After"] = str(reset)
+        return json_response({"message": "API rate limit exceeded"}, 429, headers)
     missing = [name for name in ("client_id", "client_secret", "grant_type") if not form.get(name)]
     if missing:
         return json_response(

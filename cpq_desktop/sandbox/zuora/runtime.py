@@ -28,6 +28,7 @@ class TenantRuntime:
     faults: FaultInjector = field(default_factory=FaultInjector)
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     minute: MinuteCounter = field(default_factory=MinuteCounter)
+    auth_minute: MinuteCounter = field(default_factory=MinuteCounter)
     cursors: QueryCursors = field(default_factory=QueryCursors)
     limiter: ConcurrencyLimiter = field(init=False)
     idempotency: IdempotencyCache = field(init=False)

@@ -19,6 +19,9 @@ def test_token_response_has_the_real_shape(zuora_anon: requests.Session, zuora_t
     assert re.search(r"\btenant\.\d+\b", token["scope"])
     assert re.fullmatch(r"[0-9a-f]{32}", token["jti"])
     assert re.fullmatch(r"[0-9a-f-]{36}", response.headers["Zuora-Request-Id"])
+    assert response.headers["X-RateLimit-Limit-minute"] == "2000"
+    assert int(response.headers["X-RateLimit-Remaining-minute"]) < 2000
+    assert "Concurrency-Limit-Type" not in response.headers
 
 
 def test_wrong_secret_is_refused(zuora_anon: requests.Session, zuora_tenant: ZuoraTenant) -> None:
