@@ -39,7 +39,9 @@ def check_identifier(name: str) -> str:
 
 
 def is_record_id(value: str) -> bool:
-    return bool(_ID.fullmatch(value))
+    """A 15-character id, or an 18-character one whose checksum suffix matches (Salesforce rejects the
+    whole query over one malformed id, so they are caught before asking)."""
+    return bool(_ID.fullmatch(value)) and (len(value) == 15 or to18(value[:15]) == value)
 
 
 def to18(record_id: str) -> str:
