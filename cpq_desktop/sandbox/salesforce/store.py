@@ -105,6 +105,8 @@ class OrgStore:
         self._savepoints = 0
         # Key prefixes never change once assigned, so the prefixes a lookup accepts can be remembered.
         self._prefix_cache: dict[tuple[str, ...], frozenset[str]] = {}
+        # Field lookups by the exact spelling callers use (fields are only ever added, never removed).
+        self._field_cache: dict[tuple[str, str], FieldDef] = {}
         # Incremented whenever the schema changes, so that cached SOQL plans are rebuilt.
         self.schema_version = 0
         with self._lock:
@@ -323,7 +325,12 @@ class OrgStore:
         return normalized
 
     def _field(self, obj: ObjectDef, name: str) -> FieldDef:
+        cached = self._field_cache.get((obj.key, name))
+        if cached is not None:
+            return cached
         fdef = obj.field(name)
+        if fdef is not None:
+            self._field_cache[(obj.key, name)] = fdef
         if fdef is None:
             raise SalesforceApiError(
                 400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}", [name]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from . import ids
 from .errors import SalesforceApiError
@@ -96,85 +97,38 @@ def _expected(fdef: FieldDef) -> str:
 
 def to_db(fdef: FieldDef, value: object, reference_prefixes: frozenset[str] = frozenset()) -> object:
     """Validate an API value for ``fdef`` and convert it to its column value; raises the error the API returns."""
-    if value is None or (value == "" and fdef.type not in TEXT_TYPES):
+    if value is None or value == "":
+        # An empty string clears a field of any type, as on the real API.
         return None
     kind = fdef.type
+    if kind in TEXT_TYPES:
+        return _to_text(fdef, value)
+    if kind in ("id", "reference"):
+        return _to_id(fdef, value, reference_prefixes)
+    if kind in NUMBER_TYPES:
+        return _to_number(fdef, value)
     if kind == "boolean":
         if isinstance(value, bool):
             return int(value)
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return int(value.lower() == "true")
         raise _deserialize_error(fdef, value)
-    if kind in NUMBER_TYPES:
-        number: float
-        if isinstance(value, bool):
-            raise _deserialize_error(fdef, value)
-        if isinstance(value, int | float):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                raise _deserialize_error(fdef, value) from None
-        else:
-            raise _deserialize_error(fdef, value)
-        if number != number or number in (float("inf"), float("-inf")):
-            raise _deserialize_error(fdef, value)
-        if kind == "int":
-            if number != int(number):
-                raise _deserialize_error(fdef, value)
-            if abs(number) > _INT_MAX:
-                raise SalesforceApiError(
-                    400,
-                    "JSON_PARSER_ERROR",
-                    f"Numeric value ({value}) out of range of int for field {fdef.name}: "
-                    f"use a whole number between -{_INT_MAX} and {_INT_MAX}",
-                    [fdef.name],
-                )
-            return int(number)
-        if fdef.precision and abs(number) >= 10.0 ** (fdef.precision - fdef.scale):
-            raise SalesforceApiError(
-                400,
-                "NUMBER_OUTSIDE_VALID_RANGE",
-                f"{fdef.label}: value outside of valid range on numeric field: {value} "
-                f"(at most {fdef.precision - fdef.scale} digits before the decimal point)",
-                [fdef.name],
-            )
-        return number
-    if kind in TEXT_TYPES and isinstance(value, bool):
+    if not isinstance(value, str):
+        raise _deserialize_error(fdef, value)
+    converted = _date_text(value) if kind == "date" else _datetime_text(value)
+    if converted is None:
+        raise _deserialize_error(fdef, value)
+    return converted
+
+
+def _to_text(fdef: FieldDef, value: object) -> str:
+    if isinstance(value, bool):
         value = "true" if value else "false"
-    elif kind in TEXT_TYPES and isinstance(value, int | float):
+    elif isinstance(value, int | float):
         # JSON numbers are accepted into text fields, as the real API's deserializer does.
         value = str(value)
     if not isinstance(value, str):
         raise _deserialize_error(fdef, value)
-    if kind == "date":
-        parsed_date = parse_date(value)
-        if parsed_date is None:
-            moment = parse_datetime(value)
-            if moment is None:
-                raise _deserialize_error(fdef, value)
-            parsed_date = moment.date()
-        return parsed_date.isoformat()
-    if kind == "datetime":
-        moment = parse_datetime(value)
-        if moment is None:
-            raise _deserialize_error(fdef, value)
-        return format_datetime(moment)
-    if kind in ("id", "reference"):
-        record_id = ids.normalize(value)
-        if record_id is None:
-            raise SalesforceApiError(
-                400, "MALFORMED_ID", f"{fdef.label}: id value of incorrect type: {value}", [fdef.name]
-            )
-        if reference_prefixes and record_id[:3] not in reference_prefixes:
-            raise SalesforceApiError(
-                400,
-                "FIELD_INTEGRITY_EXCEPTION",
-                f"field integrity exception: unknown (id value of incorrect type: {value})",
-                [fdef.name],
-            )
-        return record_id
     if fdef.length and len(value) > fdef.length:
         raise SalesforceApiError(
             400,
@@ -184,6 +138,76 @@ def to_db(fdef: FieldDef, value: object, reference_prefixes: frozenset[str] = fr
             [fdef.name],
         )
     return value
+
+
+def _to_id(fdef: FieldDef, value: object, reference_prefixes: frozenset[str]) -> str:
+    if not isinstance(value, str):
+        raise _deserialize_error(fdef, value)
+    record_id = ids.normalize(value)
+    if record_id is None:
+        raise SalesforceApiError(400, "MALFORMED_ID", f"{fdef.label}: id value of incorrect type: {value}", [fdef.name])
+    if reference_prefixes and record_id[:3] not in reference_prefixes:
+        raise SalesforceApiError(
+            400,
+            "FIELD_INTEGRITY_EXCEPTION",
+            f"field integrity exception: unknown (id value of incorrect type: {value})",
+            [fdef.name],
+        )
+    return record_id
+
+
+def _to_number(fdef: FieldDef, value: object) -> float | int:
+    number: float
+    if isinstance(value, bool):
+        raise _deserialize_error(fdef, value)
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise _deserialize_error(fdef, value) from None
+    else:
+        raise _deserialize_error(fdef, value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _deserialize_error(fdef, value)
+    if fdef.type == "int":
+        if number != int(number):
+            raise _deserialize_error(fdef, value)
+        if abs(number) > _INT_MAX:
+            raise SalesforceApiError(
+                400,
+                "JSON_PARSER_ERROR",
+                f"Numeric value ({value}) out of range of int for field {fdef.name}: "
+                f"use a whole number between -{_INT_MAX} and {_INT_MAX}",
+                [fdef.name],
+            )
+        return int(number)
+    if fdef.precision and abs(number) >= 10.0 ** (fdef.precision - fdef.scale):
+        raise SalesforceApiError(
+            400,
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            f"{fdef.label}: value outside of valid range on numeric field: {value} "
+            f"(at most {fdef.precision - fdef.scale} digits before the decimal point)",
+            [fdef.name],
+        )
+    return number
+
+
+# Bulk loads repeat the same dates and timestamps many times over, hence the caches.
+@lru_cache(maxsize=8192)
+def _date_text(text: str) -> str | None:
+    parsed = parse_date(text)
+    if parsed is None:
+        moment = parse_datetime(text)
+        return None if moment is None else moment.date().isoformat()
+    return parsed.isoformat()
+
+
+@lru_cache(maxsize=8192)
+def _datetime_text(text: str) -> str | None:
+    moment = parse_datetime(text)
+    return None if moment is None else format_datetime(moment)
 
 
 def from_db(fdef: FieldDef, value: object) -> object:

@@ -323,6 +323,7 @@ def test_bad_custom_fields_are_refused(store: OrgStore, sobject: str, fdef: Fiel
         ({"Name": "x", "CreatedDate": "2024-01-01T00:00:00Z"}, 400, "INVALID_FIELD_FOR_INSERT_UPDATE", ["CreatedDate"]),
         ({}, 400, "REQUIRED_FIELD_MISSING", ["Name"]),
         ({"Name": None}, 400, "REQUIRED_FIELD_MISSING", ["Name"]),
+        ({"Name": ""}, 400, "REQUIRED_FIELD_MISSING", ["Name"]),
         ({"Name": "x" * 256}, 400, "STRING_TOO_LONG", ["Name"]),
         ({"Name": ["x"]}, 400, "JSON_PARSER_ERROR", ["Name"]),
         ({"Name": {"x": 1}}, 400, "JSON_PARSER_ERROR", ["Name"]),
@@ -401,6 +402,13 @@ def test_values_are_coerced_like_the_api_does(store: OrgStore) -> None:
         },
     )
     assert store.get("Account", store.insert("Account", {"Name": 42}))["Name"] == "42"
+    cleared = store.insert("Account", {"Name": "Acme", "Phone": "123", "Zuora_Sync_Time__c": "2024-01-01T00:00:00Z"})
+    store.update("Account", cleared, {"Phone": "", "Zuora_Sync_Time__c": ""})
+    assert store.get("Account", cleared, ["Phone", "Zuora_Sync_Time__c"]) | {"attributes": None} == {
+        "attributes": None,
+        "Phone": None,
+        "Zuora_Sync_Time__c": None,
+    }
     record = store.get("Order", order, ["ActivatedDate", "SBQQ__RenewalTerm__c", "SBQQ__Contracted__c"])
     assert record["ActivatedDate"] == "2024-01-31T08:00:00.000+0000"
     assert record["SBQQ__RenewalTerm__c"] == 12.0
