@@ -6,6 +6,7 @@ without them TLS responses stall on Nagle/delayed-ACK and throughput drops about
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -29,10 +30,8 @@ class _FastHandler(WSGIRequestHandler):
     def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
         # A DropConnection from the app (or a client that went away): close without answering.
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 class LoopbackServer:
@@ -54,9 +53,7 @@ class LoopbackServer:
         return f"https://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{self.port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"sandbox-{self.port}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
