@@ -24,6 +24,7 @@ from cpq_desktop.sandbox.salesforce.generator import (
     GeneratedSummary,
     OrgNotEmptyError,
     generate_org,
+    plan_org,
 )
 from cpq_desktop.sandbox.salesforce.store import OrgStore, quote_ident
 
@@ -126,29 +127,28 @@ def test_dates_are_pinned_to_the_anchor_not_today(org: tuple[OrgStore, Generated
     assert rows(store, "SELECT MAX(CreatedDate) AS m FROM Product2")[0]["m"][:10] < earliest
 
 
-def test_order_counts_grow_linearly_with_the_requested_orders(tmp_path: Path) -> None:
-    summaries = []
+def test_order_counts_grow_linearly_with_the_requested_orders(org: tuple[OrgStore, GeneratedSummary]) -> None:
+    store, summary = org
+    # generate_org reports what plan_org built; planning alone keeps this test fast.
+    planned = plan_org(ORDERS, SEED, integration_user_id=store.default_user_id)
+    assert planned.counts() == (summary.counts, summary.deleted_counts)
+    assert planned.orders_by_type() == summary.orders_by_type
     sizes = (100, 300, 500)
-    for n in sizes:
-        store = open_store(tmp_path / f"{n}.db")
-        try:
-            summaries.append(generate_org(store, orders=n, seed=3))
-        finally:
-            store.close()
-    for summary, n in zip(summaries, sizes, strict=True):
-        assert summary.orders_by_type["New"] == n
-        assert summary.counts["Order"] == sum(summary.orders_by_type.values())
+    plans = [plan_org(n, 3, integration_user_id=store.default_user_id) for n in sizes]
+    for plan, n in zip(plans, sizes, strict=True):
+        assert plan.orders_by_type()["New"] == n
+        assert plan.counts()[0]["Order"] == sum(plan.orders_by_type().values())
     for name in ("Account", "Order", "OrderItem", "SBQQ__Subscription__c", "Contract", "SBQQ__QuoteLine__c"):
-        small, medium, large = (s.counts[name] for s in summaries)
+        small, medium, large = (plan.counts()[0][name] for plan in plans)
         step_one, step_two = medium - small, large - medium
         assert step_one > 0
         assert abs(step_two - step_one) <= 0.2 * step_one, (name, small, medium, large)
     for kind in ("Amendment", "Renewal"):
-        small, medium, large = (s.orders_by_type[kind] for s in summaries)
+        small, medium, large = (plan.orders_by_type()[kind] for plan in plans)
         assert abs((large - medium) - (medium - small)) <= 0.2 * (medium - small), (kind, small, medium, large)
     # Amendments and renewals are a fixed share of new business, not a handful.
-    assert summaries[-1].orders_by_type["Amendment"] >= 0.25 * 500
-    assert summaries[-1].orders_by_type["Renewal"] >= 0.12 * 500
+    assert plans[-1].orders_by_type()["Amendment"] >= 0.25 * 500
+    assert plans[-1].orders_by_type()["Renewal"] >= 0.12 * 500
 
 
 def test_every_lookup_points_at_an_existing_record(org: tuple[OrgStore, GeneratedSummary]) -> None:

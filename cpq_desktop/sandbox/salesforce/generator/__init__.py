@@ -8,6 +8,22 @@ seed gives the same rows, ids and dates (all relative to :data:`ANCHOR_DATE`).
 
 from cpq_desktop.sandbox.salesforce.generator.catalog import ChargeModel
 from cpq_desktop.sandbox.salesforce.generator.dates import ANCHOR_DATE
-from cpq_desktop.sandbox.salesforce.generator.org import GeneratedSummary, OrgNotEmptyError, Showcase, generate_org
+from cpq_desktop.sandbox.salesforce.generator.org import (
+    GeneratedSummary,
+    OrgNotEmptyError,
+    PlannedOrg,
+    Showcase,
+    generate_org,
+    plan_org,
+)
 
-__all__ = ["ANCHOR_DATE", "ChargeModel", "GeneratedSummary", "OrgNotEmptyError", "Showcase", "generate_org"]
+__all__ = [
+    "ANCHOR_DATE",
+    "ChargeModel",
+    "GeneratedSummary",
+    "OrgNotEmptyError",
+    "PlannedOrg",
+    "Showcase",
+    "generate_org",
+    "plan_org",
+]
