@@ -7,7 +7,7 @@ import string
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SECRET_ALPHABET = string.ascii_letters + string.digits
 
@@ -15,7 +15,7 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits
 @dataclass(frozen=True)
 class ClientCredentials:
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # never in reprs, logs or test output
 
     @classmethod
     def generate(cls) -> ClientCredentials:
@@ -31,7 +31,7 @@ class ClientCredentials:
 
 @dataclass(frozen=True)
 class IssuedToken:
-    access_token: str
+    access_token: str = field(repr=False)
     jti: str
     expires_in: int
 
