@@ -380,7 +380,7 @@ def address(prefix: str, *, codes: bool = True) -> list[FieldDef]:
 def system_fields() -> list[FieldDef]:
     return [
         FieldDef("Id", "id", label="Record ID", length=18, nillable=False, createable=False, updateable=False),
-        readonly(boolean("IsDeleted")),
+        readonly(boolean("IsDeleted", label="Deleted")),
         FieldDef(
             "CreatedDate", "datetime", nillable=False, createable=False, updateable=False, defaulted_on_create=True
         ),
@@ -438,7 +438,8 @@ PRODUCT_FAMILIES = ("Software", "Hardware", "Services", "Usage", "Support")
 
 def _obj(name: str, label: str, plural: str, fields: list[FieldDef], **kw: object) -> ObjectDef:
     obj = ObjectDef(name=name, label=label, label_plural=plural, custom=name.endswith("__c"), **kw)  # type: ignore[arg-type]
-    for f in [*system_fields(), *fields]:
+    id_field, *others = system_fields()
+    for f in [replace(id_field, label=f"{label} ID"), *others, *fields]:
         if f.key in obj.fields:
             raise ValueError(f"{name}.{f.name} declared twice")
         obj.fields[f.key] = f
