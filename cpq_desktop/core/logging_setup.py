@@ -40,10 +40,6 @@ class AppLogging:
         self._previous_factory = previous_factory
         self._previous_level = previous_level
 
-    def set_level(self, level: int | str) -> None:
-        self.handler.setLevel(level)
-        logging.getLogger().setLevel(level)
-
     def close(self) -> None:
         root = logging.getLogger()
         root.removeHandler(self.handler)

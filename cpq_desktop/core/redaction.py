@@ -90,11 +90,6 @@ class Redactor:
             # Longest first, so a secret that contains another one is masked whole.
             self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
 
-    def forget_all(self) -> None:
-        with self._lock:
-            self._secrets.clear()
-            self._ordered = ()
-
     def redact(self, text: str) -> str:
         for secret in self._ordered:
             if secret in text:

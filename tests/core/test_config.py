@@ -171,6 +171,20 @@ def test_corrupt_file_gives_a_clear_error_and_is_backed_up(content: str, reason:
     assert str(store.path) in str(caught.value)
 
 
+def test_reading_the_same_bad_file_again_keeps_one_backup() -> None:
+    store = ConfigStore()
+    _write(store.path, "{ broken")
+    for _ in range(3):
+        with pytest.raises(ConfigCorruptError):
+            store.load()
+    assert len(list(store.path.parent.glob("config.json.corrupt-*"))) == 1
+
+    _write(store.path, "{ broken differently")
+    with pytest.raises(ConfigCorruptError):
+        store.load()
+    assert len(list(store.path.parent.glob("config.json.corrupt-*"))) == 2
+
+
 def test_newer_version_file_is_kept_and_not_overwritten_by_a_later_save() -> None:
     store = ConfigStore()
     newer = json.dumps({"schema_version": 7, "profiles": [{"name": "from the future"}]})

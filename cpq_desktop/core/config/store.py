@@ -55,6 +55,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def _backup(path: Path, reason: str) -> Path:
+    """Copy ``path`` aside, once: every headless run reading the same bad file reuses the first copy."""
+    content = path.read_bytes()
+    for earlier in sorted(path.parent.glob(f"{path.name}.{reason}-*")):
+        if earlier.read_bytes() == content:
+            return earlier
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     backup = path.with_name(f"{path.name}.{reason}-{stamp}")
     counter = 1
