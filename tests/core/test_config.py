@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,13 @@ def test_urls_are_normalised_and_derived_per_environment() -> None:
 def test_my_domain_accepts_a_name_or_a_url(typed: str, login_url: str) -> None:
     settings = SalesforceSettings(environment=SalesforceEnvironment.MY_DOMAIN, my_domain=typed)
     assert settings.login_url == login_url
+
+
+@pytest.mark.parametrize("choices", [SalesforceEnvironment, SalesforceAuthMethod, ZuoraEnvironment])
+def test_every_choice_has_a_distinct_label_for_the_connections_tab(choices: type[StrEnum]) -> None:
+    labels = [choice.label for choice in choices]  # type: ignore[attr-defined]
+    assert all(labels)
+    assert len(set(labels)) == len(labels)
 
 
 def test_every_zuora_environment_has_a_rest_url() -> None:
