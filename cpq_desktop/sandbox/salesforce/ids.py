@@ -68,10 +68,6 @@ def _normalize_text(record_id: str) -> str | None:
     return to18(record_id) if is_valid(record_id) else None
 
 
-def key_prefix(record_id: str) -> str:
-    return record_id[:3]
-
-
 def make_id(prefix: str, counter: int) -> str:
     """The 18-character id number ``counter`` of the object with ``prefix``."""
     digits = []
