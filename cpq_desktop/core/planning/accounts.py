@@ -23,8 +23,18 @@ from cpq_desktop.core.sync.plan import (
 )
 
 ACCOUNT_OUTPUTS = ["accountId", "accountNumber", "billToContactId", "soldToContactId"]
-# the address parts the connector insists on (connector-spec §2.1: "at least country and state")
-_REQUIRED_ADDRESS = (("BillingCountry", "country"), ("BillingState", "state"))
+# connector-spec §2.1 asks for "at least country and state"; a state is only demanded where the country
+# has states Zuora checks (US, Canada) — most other countries' addresses have none
+_STATE_COUNTRIES = frozenset({"us", "usa", "united states", "united states of america", "ca", "can", "canada"})
+
+
+def _missing_address(record: dict[str, Any]) -> list[str]:
+    country = str(record.get("BillingCountry") or record.get("BillingCountryCode") or "").strip()
+    state = str(record.get("BillingState") or record.get("BillingStateCode") or "").strip()
+    missing = [] if country else ["country"]
+    if not state and (not country or country.casefold() in _STATE_COUNTRIES):
+        missing.append("state")
+    return missing
 
 
 def _accounts_contact(contact: Any) -> Any:
@@ -64,13 +74,13 @@ def ensure_account(ctx: PlanContext, account_id: str) -> str:
         raise HeldBackError(f"its account {ctx.failed[account_id].text()} cannot be synced", ctx.failed[account_id])
     account_ref_ = ref("Account", record, "Name")
     try:
-        missing = [label for field, label in _REQUIRED_ADDRESS if not str(record.get(field) or "").strip()]
+        missing = _missing_address(record)
         if missing:
             raise RecordFailed(
                 ErrorClass.MISSING_BILLING_ADDRESS,
                 f"Account {record.get('Name')!r} ({account_id}) has no billing {' or '.join(missing)}; Zuora needs "
-                "a Bill To contact with at least country and state. Fill in the account's Billing Address in "
-                "Salesforce, then sync again.",
+                "a Bill To contact with a country (and a state in the US and Canada). Fill in the account's "
+                "Billing Address in Salesforce, then sync again.",
             )
         with ctx.collecting() as dependencies:
             body = ctx.apply(pairs.ACCOUNT.id, record)

@@ -25,6 +25,9 @@ from cpq_desktop.core.sync.plan import (
     placeholders_in,
 )
 
+# ExternalRatePlanIds and the catalog numbers exist from WSDL version 130/133 on (zuora-api §1.2)
+CRUD_HEADERS = {"X-Zuora-WSDL-Version": "133"}
+
 
 def orders_model(model: str) -> str:
     """A charge model in the Orders spelling, whichever spelling (CRUD or read) it comes in."""
@@ -56,7 +59,7 @@ def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[
             step_id=step_id,
             kind=StepKind.CREATE_PRODUCT,
             record=ref("Product2", product, "Name"),
-            request=Request(method="POST", path="/v1/object/product", body=body),
+            request=Request(method="POST", path="/v1/object/product", body=body, headers=dict(CRUD_HEADERS)),
             reason=f"no Zuora product has SKU {sku!r} (the Product Code of {product.get('Name')!r})",
             lookup=ResultLookup(kind=LookupKind.SKU, value=sku),
             outputs=["Id"],
@@ -66,11 +69,10 @@ def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[
 
 
 def _tier_data(ctx: PlanContext, product_id: str) -> dict[str, Any]:
-    entries = [e for e in ctx.graph.where("PricebookEntry", "Product2Id", product_id) if e.get("IsActive", True)]
+    """A catalog price per currency the product is sold in (a placeholder: orders override the price)."""
     prices: dict[str, float] = {}
-    for entry in entries:
-        currency = ctx.currency_of(entry)
-        prices.setdefault(currency, float(entry.get("UnitPrice") or 0))
+    for item in ctx.graph.where("OrderItem", "Product2Id", product_id):
+        prices.setdefault(ctx.currency_of(item), float(item.get("ListPrice") or item.get("UnitPrice") or 0))
     if not prices:
         prices[ctx.default_currency] = 0.0
     if not ctx.multi_currency:
@@ -79,11 +81,12 @@ def _tier_data(ctx: PlanContext, product_id: str) -> dict[str, Any]:
 
 
 def active_currencies(ctx: PlanContext, product_id: str) -> list[str] | None:
-    """The ``active_currencies`` derivation: currencies with a price book entry (multi-currency orgs)."""
+    """The ``active_currencies`` derivation (multi-currency orgs): the org's currency and every currency an
+    order line of the product is in — the extraction reads no price book entries."""
     if not ctx.multi_currency:
         return None
-    entries = ctx.graph.where("PricebookEntry", "Product2Id", product_id)
-    return sorted({ctx.currency_of(e) for e in entries}) or None
+    items = ctx.graph.where("OrderItem", "Product2Id", product_id)
+    return sorted({ctx.currency_of(i) for i in items} | {ctx.default_currency})
 
 
 def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
@@ -131,7 +134,9 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
                 step_id=plan_step,
                 kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
                 record=ref("Product2", product, "Name"),
-                request=Request(method="POST", path="/v1/object/product-rate-plan", body=plan_body),
+                request=Request(
+                    method="POST", path="/v1/object/product-rate-plan", body=plan_body, headers=dict(CRUD_HEADERS)
+                ),
                 reason=f"no Zuora rate plan has externally managed plan id {product_id} (product {name!r})",
                 depends_on=[product_step] if product_step else [],
                 lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=product_id),
@@ -150,7 +155,12 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
                 step_id=charge_step,
                 kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
                 record=ref("Product2", product, "Name"),
-                request=Request(method="POST", path="/v1/object/product-rate-plan-charge", body=charge_body),
+                request=Request(
+                    method="POST",
+                    path="/v1/object/product-rate-plan-charge",
+                    body=charge_body,
+                    headers=dict(CRUD_HEADERS),
+                ),
                 reason=f"the new rate plan of {name!r} needs its charge ({charge_body.get('ChargeModel')}, "
                 f"{charge_body.get('ChargeType')})",
                 depends_on=[plan_step],
@@ -223,7 +233,9 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
                 step_id=plan_step,
                 kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
                 record=_schedule_ref(link_id, plan_body),
-                request=Request(method="POST", path="/v1/object/product-rate-plan", body=plan_body),
+                request=Request(
+                    method="POST", path="/v1/object/product-rate-plan", body=plan_body, headers=dict(CRUD_HEADERS)
+                ),
                 reason=f"no Zuora rate plan has externally managed plan id {link_id} (usage plan "
                 f"{plan_body.get('Name')!r})",
                 depends_on=[product_step] if product_step else [],
@@ -241,7 +253,12 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
                 step_id=charge_step,
                 kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
                 record=_schedule_ref(link_id, plan_body),
-                request=Request(method="POST", path="/v1/object/product-rate-plan-charge", body=charge_body),
+                request=Request(
+                    method="POST",
+                    path="/v1/object/product-rate-plan-charge",
+                    body=charge_body,
+                    headers=dict(CRUD_HEADERS),
+                ),
                 reason=f"the new usage plan {plan_body.get('Name')!r} needs its charge "
                 f"({charge_body.get('ChargeModel')})",
                 depends_on=[plan_step],

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cpq_desktop.core.cpq.graph import CpqGraph
+
 Record = dict[str, Any]
 
 # (object, lookup field) -> (relationship name, parent object): the parents the mapping's paths walk
@@ -70,6 +72,7 @@ class RecordGraph:
         self._indexes: dict[tuple[str, str], dict[Any, list[Record]]] = {}
         # the orders the admin asked for (the graph also holds the originals their amendments need)
         self.scope_order_ids: set[str] = set()
+        self.scope_account_ids: list[str] = []
 
     def add(self, sobject: str, records: Iterable[Mapping[str, Any]]) -> None:
         table = self._records[sobject]
@@ -146,3 +149,32 @@ class RecordGraph:
             parent = self.get(parent_object, result.get(field))
             result[relationship] = None if parent is None else self.linked(parent_object, parent, depth - 1)
         return result
+
+
+def graph_from_cpq(cpq: CpqGraph) -> RecordGraph:
+    """The planner's view of an extraction: the raw REST record of every typed record, per object."""
+    graph = RecordGraph()
+    tables: list[tuple[str, Iterable[Any]]] = [
+        ("Account", cpq.accounts.values()),
+        ("Contact", cpq.contacts.values()),
+        ("Product2", cpq.products.values()),
+        ("ConsumptionSchedule", cpq.consumption_schedules.values()),
+        ("ConsumptionRate", cpq.consumption_rates.values()),
+        ("ProductConsumptionSchedule", cpq.product_schedules.values()),
+        ("Opportunity", cpq.opportunities.values()),
+        ("SBQQ__Quote__c", cpq.quotes.values()),
+        ("Contract", cpq.contracts.values()),
+        ("Order", cpq.orders.values()),
+        ("OrderItem", cpq.order_items.values()),
+        ("SBQQ__Subscription__c", cpq.subscriptions.values()),
+        ("SBQQ__OrderItemConsumptionSchedule__c", cpq.item_schedules.values()),
+    ]
+    for sobject, records in tables:
+        graph.add(sobject, ({**r.raw, "Id": r.id} for r in records))
+    graph.add(
+        "SBQQ__OrderItemConsumptionRate__c",
+        ({**rate.raw, "Id": rate.id} for schedule in cpq.item_schedules.values() for rate in schedule.rates),
+    )
+    graph.scope_order_ids = set(cpq.scope_order_ids)
+    graph.scope_account_ids = list(cpq.scope_account_ids)
+    return graph

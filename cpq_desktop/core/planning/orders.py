@@ -126,13 +126,26 @@ class OrderPlanner:
                 current = str(revised)
                 continue
             if str(item.get("SBQQ__ContractAction__c") or "") == "Renew":
-                line = self.ctx.graph.get("SBQQ__QuoteLine__c", item.get("SBQQ__QuoteLine__c"))
-                renewed = self.ctx.graph.get("SBQQ__Subscription__c", (line or {}).get("SBQQ__RenewedSubscription__c"))
-                if renewed and renewed.get("SBQQ__OrderProduct__c"):
-                    current = str(renewed["SBQQ__OrderProduct__c"])
+                renewed_item = self._renewed_item(item)
+                if renewed_item is not None:
+                    current = renewed_item
                     continue
             return current
         return current
+
+    def _renewed_item(self, item: Record) -> str | None:
+        """The order product behind the subscription a renewal line renews (via its quote line)."""
+        quote_line = item.get("SBQQ__QuoteLine__r")
+        if not isinstance(quote_line, dict):
+            quote_line = self.ctx.graph.get("SBQQ__QuoteLine__c", item.get("SBQQ__QuoteLine__c")) or {}
+        renewed = quote_line.get("SBQQ__RenewedSubscription__c")
+        if not renewed:
+            return None
+        subscription = self.ctx.graph.get("SBQQ__Subscription__c", str(renewed))
+        if subscription and subscription.get("SBQQ__OrderProduct__c"):
+            return str(subscription["SBQQ__OrderProduct__c"])
+        items = self.ctx.graph.where("OrderItem", "SBQQ__Subscription__c", renewed)
+        return str(items[0]["Id"]) if items else None
 
     def line_for(self, anchor: str, item: Record) -> PlannedLine:
         ctx = self.ctx
@@ -291,6 +304,11 @@ class OrderPlanner:
             standard.pop("currency", None)
         terms = standard.get("terms") or {}
         initial = terms.get("initialTerm") or {}
+        start = initial.get("startDate")
+        for trigger in triggers:
+            # an add-on in an amendment starts with its own term, not on the contract's first day
+            if trigger["name"] == "ContractEffective" and start and trigger["triggerDate"] < str(start):
+                trigger["triggerDate"] = str(start)
         if initial.get("termType") == "EVERGREEN":
             terms["initialTerm"] = {
                 "termType": "EVERGREEN",
@@ -497,10 +515,11 @@ class OrderPlanner:
                             "updateProduct": {**line.identifier(), "chargeUpdates": [update]},
                         }
                     )
+                    sent = next(iter(update["pricing"].values()))
                     changed = []
-                    if new_price is not None:
+                    if "listPrice" in sent:
                         changed.append(f"price {line.price} → {new_price}")
-                    if new_quantity is not None:
+                    if "quantity" in sent:
                         changed.append(f"quantity {line.quantity} → {new_quantity}")
                     work.details.append(
                         f"UpdateProduct at renewal: {', '.join(changed)} on subscription {line.subscription_number}, "

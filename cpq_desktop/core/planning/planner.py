@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
+from cpq_desktop.core.extract import ExtractionProblem, Extractor, Scope
 from cpq_desktop.core.mapping import (
     DERIVATIONS,
     DerivationContext,
@@ -28,12 +29,11 @@ from cpq_desktop.core.mapping.model import MappingFile
 from cpq_desktop.core.planning.accounts import account_ref, ensure_account, parent_account_id, plan_account_update
 from cpq_desktop.core.planning.catalog import active_currencies, product_charge, usage_charge, usage_placeholder_tier
 from cpq_desktop.core.planning.context import HeldBackError, PlanContext, RecordFailed, ZuoraState, ref
-from cpq_desktop.core.planning.graph import RecordGraph
+from cpq_desktop.core.planning.graph import RecordGraph, graph_from_cpq
 from cpq_desktop.core.planning.orders import plan_order
 from cpq_desktop.core.planning.pricing import number
-from cpq_desktop.core.planning.source import PlanScope, read_graph
 from cpq_desktop.core.salesforce.connection import SalesforceConnection
-from cpq_desktop.core.sync.plan import ErrorClass, SyncPlan
+from cpq_desktop.core.sync.plan import ErrorClass, RecordProblem, RecordRef, SyncPlan
 from cpq_desktop.core.zuora.client import ZuoraClient
 from cpq_desktop.core.zuora.lookups import ZuoraLookups
 
@@ -164,7 +164,7 @@ def plan_graph(
     zuora: ZuoraState,
     *,
     profile: str,
-    scope: PlanScope,
+    scope: str,
     options: ConnectorOptions,
     mapping: EffectiveMapping | None = None,
     default_currency: str = "USD",
@@ -185,13 +185,12 @@ def plan_graph(
     scope_orders = sorted(
         (o for o in graph.all("Order") if str(o["Id"]) in graph.scope_order_ids), key=graph.order_sort_key
     )
-    accounts = list(
-        dict.fromkeys([*scope.account_ids, *(str(o["AccountId"]) for o in scope_orders if o.get("AccountId"))])
-    )
+    named = graph.scope_account_ids
+    accounts = list(dict.fromkeys([*named, *(str(o["AccountId"]) for o in scope_orders if o.get("AccountId"))]))
     for account_id in accounts:
         if account_id in zuora.accounts:
             plan_account_update(ctx, account_id)
-        elif account_id in scope.account_ids:
+        elif account_id in named:
             record = graph.get("Account", account_id)
             try:
                 ensure_account(ctx, account_id)
@@ -202,7 +201,7 @@ def plan_graph(
         plan_order(ctx, order)
     return SyncPlan(
         profile=profile,
-        scope=scope.describe(),
+        scope=scope,
         steps=list(ctx.steps.values()),
         problems=ctx.problems,
         held_back=ctx.held_back,
@@ -245,24 +244,41 @@ def _default_currency(connection: SalesforceConnection) -> str:
     return str(records[0].get("DefaultCurrencyIsoCode") or "USD") if records else "USD"
 
 
+def _extraction_problem(problem: ExtractionProblem) -> RecordProblem:
+    return RecordProblem(
+        record=RecordRef(object=problem.sobject, id=problem.record_id or ""),
+        error_class=ErrorClass.UNREADABLE,
+        message=problem.message,
+    )
+
+
 def plan_sync(
     salesforce: SalesforceConnection,
     zuora: ZuoraClient,
     *,
     profile: str,
-    scope: PlanScope,
+    scope: Scope,
     options: ConnectorOptions,
     mapping: EffectiveMapping | None = None,
 ) -> SyncPlan:
     """Read the scope from Salesforce, look up Zuora, and plan — without writing anything anywhere."""
     sf_before = salesforce.api_calls
-    graph = read_graph(salesforce, scope)
+    mapping = mapping if mapping is not None else merge(MappingFile())
+    extraction = Extractor(salesforce, mapping=mapping, options=options).extract(scope)
+    graph = graph_from_cpq(extraction.graph)
     currency = _default_currency(salesforce)
     lookups = ZuoraLookups(zuora)
     state = lookup_zuora(lookups, graph)
     plan = plan_graph(
-        graph, state, profile=profile, scope=scope, options=options, mapping=mapping, default_currency=currency
+        graph,
+        state,
+        profile=profile,
+        scope=scope.describe(),
+        options=options,
+        mapping=mapping,
+        default_currency=currency,
     )
+    plan.problems[:0] = [_extraction_problem(p) for p in extraction.problems]
     plan.salesforce_api_calls = salesforce.api_calls - sf_before
     plan.zuora_lookup_calls = lookups.calls
     return plan

@@ -54,6 +54,8 @@ class Request(_Model):
     method: str
     path: str
     body: dict[str, Any]
+    # extra headers the call needs (the catalog CRUD calls name the WSDL version that has the fields sent)
+    headers: dict[str, str] = Field(default_factory=dict)
     # async create-order jobs are polled at GET /v1/async-jobs/{jobId} (zuora-api §3.10)
     asynchronous: bool = False
 
@@ -168,6 +170,7 @@ class ErrorClass(StrEnum):
     ORDER_NOT_ACTIVATED = "Order not activated"
     CONTACT_OWNER_MISMATCH = "Contact does not belong to the owner account"
     MAPPING = "Mapping"
+    UNREADABLE = "Cannot be read from Salesforce"
     UNSUPPORTED = "Not supported"
 
 

@@ -1,0 +1,639 @@
+"""End-to-end dry runs over both sandboxes: one per use case of connector-spec §3 (3.1–3.13) and the
+stacked second amendment, with the planned request bodies checked field by field against hand-written
+expectations (the generator's showcase deals, seed 7), every body checked against the strict zuora-sdk
+models, a dry run leaving both sandboxes untouched, and a re-plan after the data reached Zuora planning
+no duplicate writes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cpq_desktop.core.config import ConnectorOptions
+from cpq_desktop.core.extract import AccountScope, OrderScope, Scope, UnsyncedScope
+from cpq_desktop.core.planning import plan_sync
+from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
+from cpq_desktop.core.salesforce.oauth import TokenEndpoint
+from cpq_desktop.core.sync.plan import ErrorClass, PlanStep, StepKind, SyncPlan, resolve_body
+from cpq_desktop.core.zuora.client import ZuoraClient, ZuoraConnection
+from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
+from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
+from cpq_desktop.sandbox.tls import create_tls
+from cpq_desktop.sandbox.zuora.server import ZuoraTenant
+from tests.zuora_sdk_strict import strict_models, validate_request
+
+TRIGGER = "ContractEffective"
+
+
+@dataclass
+class Env:
+    org: SalesforceOrg
+    tenant: ZuoraTenant
+    summary: GeneratedSummary
+    salesforce: SalesforceConnection
+    zuora: ZuoraClient
+
+    def records(self, showcase: str) -> dict[str, str]:
+        return self.summary.showcase(showcase).records
+
+    def plan(self, scope: Scope, **options: Any) -> SyncPlan:
+        return plan_sync(self.salesforce, self.zuora, profile="test", scope=scope, options=ConnectorOptions(**options))
+
+    def plan_account(self, showcase: str, **options: Any) -> SyncPlan:
+        return self.plan(AccountScope(account_ids=(self.records(showcase)["account"],)), **options)
+
+
+def connect(org: SalesforceOrg, tenant: ZuoraTenant, ca_file: Path) -> tuple[SalesforceConnection, ZuoraClient]:
+    creds = org.credentials()
+    endpoint = TokenEndpoint(org.url, make_http_session(ca_file))
+    tokens = endpoint.password(
+        creds["username"], creds["password"], creds["security_token"], creds["client_id"], creds["client_secret"]
+    )
+    salesforce = SalesforceConnection(tokens, lambda stale: stale, make_http_session(ca_file))
+    zuora_creds = tenant.credentials()
+    zuora = ZuoraClient(
+        ZuoraConnection(
+            base_url=tenant.url,
+            client_id=zuora_creds["client_id"],
+            client_secret=zuora_creds["client_secret"],
+            ca_file=ca_file,
+        )
+    )
+    return salesforce, zuora
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    data = tmp_path_factory.mktemp("planning")
+    tls = create_tls(data)
+    org = SalesforceOrg(data / "salesforce", tls)
+    summary = org.generate(orders=40, seed=7)
+    assert summary is not None
+    tenant = ZuoraTenant(data / "zuora", tls)
+    org.start()
+    tenant.start()
+    salesforce, zuora = connect(org, tenant, tls.ca_file)
+    try:
+        yield Env(org, tenant, summary, salesforce, zuora)
+    finally:
+        zuora.close()
+        tenant.stop()
+        org.stop()
+
+
+def order_step(plan: SyncPlan, order_id: str) -> PlanStep:
+    return plan.step(f"order:{order_id}")
+
+
+def subscription(body: dict[str, Any], number: str) -> dict[str, Any]:
+    for entry in body["subscriptions"]:
+        if entry.get("subscriptionNumber") == number:
+            return entry
+        for action in entry["orderActions"]:
+            if action.get("createSubscription", {}).get("subscriptionNumber") == number:
+                return entry
+    raise AssertionError(f"no subscription {number} in the order")
+
+
+def only_action(body: dict[str, Any], number: str) -> dict[str, Any]:
+    actions = subscription(body, number)["orderActions"]
+    assert len(actions) == 1, actions
+    return actions[0]
+
+
+def triggers(date: str) -> list[dict[str, str]]:
+    return [{"name": TRIGGER, "triggerDate": date}]
+
+
+def termed(start: str, end: str, months: int) -> dict[str, Any]:
+    return {
+        "initialTerm": {
+            "termType": "TERMED",
+            "startDate": start,
+            "endDate": end,
+            "period": months,
+            "periodType": "Month",
+        },
+        "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
+        "renewalTerms": [{"period": months, "periodType": "Month"}],
+    }
+
+
+# -- 3.1 / 3.12: a new order with several subscriptions, account and catalog created first ----------
+
+
+def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscription(env: Env) -> None:
+    records = env.records("new-subscriptions")
+    plan = env.plan_account("new-subscriptions")
+    assert plan.problems == [] and plan.held_back == []
+    account = plan.step(f"account:{records['account']}")
+    assert account.request.method == "POST" and account.request.path == "/v1/accounts"
+    assert account.request.body == {
+        "name": "Sterling Foods plc",
+        "crmId": records["account"],
+        "currency": "USD",
+        "billCycleDay": 1,
+        "billToContact": {
+            "firstName": "Sterling Foods plc_billTo",
+            "lastName": "Sterling Foods plc_billTo",
+            "address1": "198 Harbour Road",
+            "city": "San Francisco",
+            "state": "California",
+            "country": "United States",
+            "zipCode": "94105",
+        },
+        "soldToContact": {
+            "firstName": "Sterling Foods plc_soldTo",
+            "lastName": "Sterling Foods plc_soldTo",
+            "address1": "2388 Main Street",
+            "city": "San Francisco",
+            "state": "California",
+            "country": "United States",
+            "zipCode": "94105",
+        },
+        "notes": "Customer - Direct account managed from San Francisco.",
+        "salesRep": "0058d0000000003AAA",
+        "autoPay": False,
+    }
+    # the flat catalog of §2.8: product by SKU, plan keyed by the Product2 Id, one charge
+    product = plan.step("catalog:product:01t8d0000000004AAA").request
+    assert (product.path, product.body) == (
+        "/v1/object/product",
+        {
+            "Name": "Platform Edition",
+            "SKU": "SUB-PLAT-ENT",
+            "EffectiveStartDate": "2000-01-01",
+            "EffectiveEndDate": "3000-01-01",
+        },
+    )
+    rate_plan = plan.step("catalog:prp:01t8d0000000004AAA")
+    assert rate_plan.request.body["ExternalRatePlanIds"] == ["01t8d0000000004AAA"]
+    assert rate_plan.request.body["ProductId"] == "${catalog:product:01t8d0000000004AAA:Id}"
+    assert rate_plan.depends_on == ["catalog:product:01t8d0000000004AAA"]
+    charge = plan.step("catalog:prpc:01t8d0000000004AAA").request.body
+    assert {
+        k: charge[k] for k in ("ChargeModel", "ChargeType", "BillingPeriod", "BillingTiming", "TriggerEvent", "UOM")
+    } == {
+        "ChargeModel": "Flat Fee Pricing",
+        "ChargeType": "Recurring",
+        "BillingPeriod": "Annual",
+        "BillingTiming": "In Advance",
+        "TriggerEvent": "ContractEffective",
+        "UOM": "Each",
+    }
+    assert charge["ProductRatePlanChargeTierData"] == {
+        "ProductRatePlanChargeTier": [{"Currency": "USD", "Price": 36000.0}]
+    }
+
+    order = order_step(plan, records["order"])
+    body = order.request.body
+    assert (order.request.path, body["orderNumber"], body["orderDate"]) == ("/v1/orders", "00000001", "2025-03-01")
+    assert body["existingAccountNumber"] == f"${{account:{records['account']}:accountNumber}}"
+    assert body["processingOptions"] == {"runBilling": False, "collectPayment": False}
+    assert len(body["subscriptions"]) == 5  # one Zuora subscription per CPQ subscription
+    seats = subscription(body, "SUB-0000002")
+    assert seats["customFields"] == {"SFDC_Contract__c": records["contract"]}
+    assert seats["quote"] == {"QuoteNumber__QT": "Q-00001", "QuoteBusinessType__QT": "Quote", "QuoteType__QT": "Quote"}
+    assert seats["orderActions"] == [
+        {
+            "type": "CreateSubscription",
+            "triggerDates": triggers("2025-03-01"),
+            "createSubscription": {
+                "subscriptionNumber": "SUB-0000002",
+                "terms": termed("2025-03-01", "2026-03-01", 12),
+                "currency": "USD",
+                "paymentTerm": "Net 30",
+                "subscribeToRatePlans": [
+                    {
+                        "externallyManagedPlanId": records["seats_item"],
+                        "externalCatalogPlanId": "01t8d0000000005AAA",
+                        "chargeOverrides": [
+                            {
+                                "productRatePlanChargeId": "${catalog:prpc:01t8d0000000005AAA:Id}",
+                                "chargeNumber": "0000000002",
+                                "pricing": {"recurringPerUnit": {"quantity": 50, "listPrice": 540}},
+                            }
+                        ],
+                    }
+                ],
+            },
+        }
+    ]
+    assert set(order.depends_on) >= {f"account:{records['account']}", "catalog:prpc:01t8d0000000005AAA"}
+    assert order.lookup is not None and order.lookup.value == "00000001"
+
+
+def test_usage_subscription_sends_converted_tiers(env: Env) -> None:
+    records = env.records("new-subscriptions")
+    body = order_step(env.plan_account("new-subscriptions"), records["order"]).request.body
+    storage = only_action(body, "SUB-0000004")["createSubscription"]["subscribeToRatePlans"]
+    # SF 0–1000, 1000–10000, 10000– (upper bounds exclusive) → Zuora 0–999, 1000–9999, 10000– (§2.6)
+    assert storage == [
+        {
+            "externallyManagedPlanId": "a038d0000000001AAA",
+            "externalCatalogPlanId": "0o78d0000000001AAA",
+            "chargeOverrides": [
+                {
+                    "productRatePlanChargeId": "${catalog:prpc:0o78d0000000001AAA:Id}",
+                    "pricing": {
+                        "usageVolume": {
+                            "tiers": [
+                                {
+                                    "tier": 1,
+                                    "price": 0.1,
+                                    "priceFormat": "PerUnit",
+                                    "startingUnit": 0,
+                                    "endingUnit": 999,
+                                },
+                                {
+                                    "tier": 2,
+                                    "price": 0.08,
+                                    "priceFormat": "PerUnit",
+                                    "startingUnit": 1000,
+                                    "endingUnit": 9999,
+                                },
+                                {"tier": 3, "price": 0.05, "priceFormat": "PerUnit", "startingUnit": 10000},
+                            ]
+                        }
+                    },
+                }
+            ],
+        }
+    ]
+    increment = order_step(env.plan_account("new-subscriptions", increment_tier_upper_bound=True), records["order"])
+    tiers = only_action(increment.request.body, "SUB-0000004")["createSubscription"]["subscribeToRatePlans"][0]
+    bounds = [
+        (t["startingUnit"], t.get("endingUnit")) for t in tiers["chargeOverrides"][0]["pricing"]["usageVolume"]["tiers"]
+    ]
+    assert bounds == [(0, 1000), (1001, 10000), (10001, None)]
+
+
+# -- 3.2: one-time products become order line items --------------------------------------------------
+
+
+def test_one_time_products_become_order_line_items(env: Env) -> None:
+    records = env.records("one-time-assets")
+    plan = env.plan_account("one-time-assets")
+    body = order_step(plan, records["order"]).request.body
+    items = {item["itemName"]: item for item in body["orderLineItems"]}
+    assert items["Edge Appliance"] == {
+        "itemName": "Edge Appliance",
+        "itemState": "SentToBilling",
+        "quantity": 4,
+        "productCode": "HW-EDGE-100",
+        "productRatePlanChargeId": "${catalog:prpc:01t8d0000000002AAA:Id}",
+        "transactionStartDate": "2025-04-01",
+        "transactionEndDate": "2025-04-01",
+        "itemType": "Product",
+        "purchaseOrderNumber": records["order"],
+        "itemCategory": "Sales",
+        "description": items["Edge Appliance"]["description"],
+        "billTargetDate": "2025-04-01",
+        "listPricePerUnit": 1896,
+        "amountPerUnit": 1896,
+    }
+    assert sorted(items) == ["Edge Appliance", "Implementation Services", "Training Credits"]
+    assert plan.step("catalog:prpc:01t8d0000000002AAA").request.body["ChargeType"] == "OneTime"
+
+
+# -- 3.3 / 3.4 / 3.5 / 3.7 and the stacked second amendment -------------------------------------
+
+
+def test_amendment_chain_add_update_cancel_then_stacked_amendment_and_renewal(env: Env) -> None:
+    records = env.records("amendment-chain")
+    plan = env.plan_account("amendment-chain")
+    assert plan.problems == [] and plan.held_back == []
+    first = order_step(plan, records["amendment_order"])
+    body = first.request.body
+    assert body["orderDate"] == "2025-05-01"
+    assert f"order:{records['order']}" in first.depends_on  # the original goes first
+    # 3.3: the added product is a new subscription, not AddProduct
+    added = only_action(body, "SUB-0000013")
+    assert added["type"] == "CreateSubscription"
+    assert added["createSubscription"]["subscribeToRatePlans"][0]["externallyManagedPlanId"] == records["burst_item"]
+    assert added["triggerDates"] == triggers("2025-05-01")
+    # 3.4: seats 100 → 120 on the rate plan anchored at the first order product
+    assert only_action(body, "SUB-0000007") == {
+        "type": "UpdateProduct",
+        "triggerDates": triggers("2025-05-01"),
+        "updateProduct": {
+            "externalCatalogPlanId": "01t8d0000000005AAA",
+            "chargeUpdates": [{"chargeNumber": "0000000010", "pricing": {"recurringPerUnit": {"quantity": 120}}}],
+        },
+    }
+    assert any("quantity 100 → 120 on subscription SUB-0000007" in d for d in first.details)
+    # 3.5: the support line set to 0 cancels its subscription on the amendment date
+    assert only_action(body, "SUB-0000009") == {
+        "type": "CancelSubscription",
+        "triggerDates": triggers("2025-05-01"),
+        "cancelSubscription": {"cancellationPolicy": "SpecificDate", "cancellationEffectiveDate": "2025-05-01"},
+    }
+    # the stacked second amendment: its revision points at the *first* order product; 120 → 90
+    second = order_step(plan, records["second_amendment_order"])
+    assert f"order:{records['amendment_order']}" in second.depends_on
+    update = only_action(second.request.body, "SUB-0000007")
+    assert update["triggerDates"] == triggers("2025-09-10")
+    assert update["updateProduct"]["chargeUpdates"] == [
+        {"chargeNumber": "0000000010", "pricing": {"recurringPerUnit": {"quantity": 90}}}
+    ]
+    # 3.7: the renewal renews each live subscription, with the uplifted price
+    renewal = order_step(plan, records["renewal_order"]).request.body
+    seats = subscription(renewal, "SUB-0000007")["orderActions"]
+    assert seats == [
+        {"type": "RenewSubscription", "triggerDates": triggers("2026-02-01"), "renewSubscription": {}},
+        {
+            "type": "UpdateProduct",
+            "triggerDates": triggers("2026-02-01"),
+            "updateProduct": {
+                "externalCatalogPlanId": "01t8d0000000005AAA",
+                "chargeUpdates": [
+                    {"chargeNumber": "0000000010", "pricing": {"recurringPerUnit": {"listPrice": 598.5}}}
+                ],
+            },
+        },
+    ]
+    renewed = {entry["subscriptionNumber"] for entry in renewal["subscriptions"]}
+    assert "SUB-0000009" not in renewed  # the cancelled subscription is not renewed
+
+
+def test_quantity_decrease_and_cancelled_line(env: Env) -> None:
+    decrease = env.records("amendment-quantity-decrease")
+    plan = env.plan_account("amendment-quantity-decrease")
+    step = order_step(plan, decrease["amendment_order"])
+    (action,) = [a for s in step.request.body["subscriptions"] for a in s["orderActions"]]
+    assert action["type"] == "UpdateProduct"
+    pricing = action["updateProduct"]["chargeUpdates"][0]["pricing"]["recurringPerUnit"]
+    assert list(pricing) == ["quantity"] and pricing["quantity"] > 0
+    cancel = env.records("amendment-cancel-line")
+    plan = env.plan_account("amendment-cancel-line")
+    body = order_step(plan, cancel["amendment_order"]).request.body
+    kinds = sorted(a["type"] for s in body["subscriptions"] for a in s["orderActions"])
+    assert kinds == ["CancelSubscription"]
+    termination = env.records("termination")
+    body = order_step(env.plan_account("termination"), termination["amendment_order"]).request.body
+    assert [a["type"] for s in body["subscriptions"] for a in s["orderActions"]] == ["CancelSubscription"] * 2
+
+
+def test_quantity_increase_is_an_update_product(env: Env) -> None:
+    records = env.records("amendment-quantity-increase")
+    step = order_step(env.plan_account("amendment-quantity-increase"), records["amendment_order"])
+    (entry,) = step.request.body["subscriptions"]
+    (action,) = entry["orderActions"]
+    assert action["type"] == "UpdateProduct"
+    assert action["updateProduct"]["externalCatalogPlanId"] == "01t8d0000000005AAA"
+    assert any(f"rate plan of OrderItem {records['seats_item']}" in d for d in step.details)
+
+
+def test_add_product_amendment_creates_a_new_subscription(env: Env) -> None:
+    records = env.records("amendment-add-product")
+    body = order_step(env.plan_account("amendment-add-product"), records["amendment_order"]).request.body
+    (entry,) = body["subscriptions"]
+    (action,) = entry["orderActions"]
+    assert action["type"] == "CreateSubscription"
+    assert action["createSubscription"]["subscribeToRatePlans"][0]["externallyManagedPlanId"] == records["added_item"]
+
+
+# -- 3.6 price change: debook and rebook -------------------------------------------------------------
+
+
+def test_price_change_cancels_the_old_subscription_and_creates_a_new_one(env: Env) -> None:
+    records = env.records("price-change")
+    body = order_step(env.plan_account("price-change"), records["amendment_order"]).request.body
+    assert only_action(body, "SUB-0000035") == {
+        "type": "CancelSubscription",
+        "triggerDates": triggers("2025-08-01"),
+        "cancelSubscription": {"cancellationPolicy": "SpecificDate", "cancellationEffectiveDate": "2025-08-01"},
+    }
+    rebook = only_action(body, "SUB-0000038")["createSubscription"]
+    assert rebook["terms"]["initialTerm"]["startDate"] == "2025-08-01"
+    assert rebook["subscribeToRatePlans"][0]["chargeOverrides"][0]["pricing"] == {
+        "recurringPerUnit": {"quantity": 50, "listPrice": 294.41}
+    }
+
+
+# -- 3.8 assets on amendment and renewal: brand-new order line items ------------------------------
+
+
+def test_assets_on_amendment_and_renewal_are_new_line_items(env: Env) -> None:
+    records = env.records("asset-amend-renew")
+    plan = env.plan_account("asset-amend-renew")
+    amendment = order_step(plan, records["amendment_order"]).request.body
+    assert "subscriptions" not in amendment
+    assert [(i["itemName"], i["quantity"]) for i in amendment["orderLineItems"]] == [
+        ("Edge Appliance", 3),
+        ("Training Credits", 5),
+    ]
+    renewal = order_step(plan, records["renewal_order"]).request.body
+    assert [(i["itemName"], i["quantity"]) for i in renewal["orderLineItems"]] == [("Training Credits", 4)]
+    assert [a["type"] for s in renewal["subscriptions"] for a in s["orderActions"]] == ["RenewSubscription"]
+
+
+# -- 3.9 invoice owner change -------------------------------------------------------------------------
+
+
+def test_invoice_owner_change_transfers_the_subscription(env: Env) -> None:
+    records = env.records("invoice-owner-change")
+    plan = env.plan_account("invoice-owner-change")
+    step = order_step(plan, records["amendment_order"])
+    actions = subscription(step.request.body, "SUB-0000047")["orderActions"]
+    assert [a["type"] for a in actions] == ["UpdateProduct", "OwnerTransfer"]
+    parent = records["parent_account"]
+    assert actions[1]["ownerTransfer"] == {"destinationInvoiceAccountNumber": f"${{account:{parent}:accountNumber}}"}
+    assert f"account:{parent}" in step.depends_on  # the new owner is created on the fly, without its orders
+    assert plan.step(f"account:{parent}").request.body["crmId"] == parent
+
+
+# -- 3.10 co-termed add-on with a partial month and list price base ------------------------------
+
+
+def test_coterm_partial_month_with_list_price_base_is_a_new_subscription(env: Env) -> None:
+    records = env.records("coterm-partial-month")
+    plan = env.plan_account("coterm-partial-month", use_list_price_base=True)
+    original = order_step(plan, records["order"]).request.body
+    seats = only_action(original, "SUB-0000050")["createSubscription"]["subscribeToRatePlans"][0]["chargeOverrides"][0]
+    assert seats["pricing"] == {
+        "recurringPerUnit": {
+            "quantity": 60,
+            "listPrice": 600,
+            "listPriceBase": "Per_Specific_Months",
+            "specificListPriceBase": 12,
+        }
+    }
+    assert seats["billing"] == {"billCycleType": "ChargeTriggerDay"}
+    body = order_step(plan, records["amendment_order"]).request.body
+    (entry,) = body["subscriptions"]
+    (action,) = entry["orderActions"]
+    assert action["type"] == "CreateSubscription"
+    override = action["createSubscription"]["subscribeToRatePlans"][0]["chargeOverrides"][0]
+    assert override["pricing"] == {"recurringFlatFee": {"listPrice": 5000}}  # no list price base for a partial month
+    assert action["triggerDates"] == triggers("2025-09-16")
+
+
+# -- 3.11 evergreen, 3.12 termed ---------------------------------------------------------------------
+
+
+def test_evergreen_subscription_and_its_amendment(env: Env) -> None:
+    records = env.records("evergreen")
+    plan = env.plan_account("evergreen")
+    body = order_step(plan, records["order"]).request.body
+    (entry,) = body["subscriptions"]
+    create = entry["orderActions"][0]["createSubscription"]
+    assert create["terms"] == {
+        "initialTerm": {"termType": "EVERGREEN", "startDate": "2024-08-01"},
+        "renewalSetting": "RENEW_TO_EVERGREEN",
+    }
+    amendment = order_step(plan, records["amendment_order"]).request.body
+    (update,) = amendment["subscriptions"][0]["orderActions"]
+    assert update["updateProduct"]["chargeUpdates"][0]["pricing"] == {"recurringPerUnit": {"quantity": 8}}
+
+
+def test_termed_multi_year(env: Env) -> None:
+    records = env.records("termed-multi-year")
+    body = order_step(env.plan_account("termed-multi-year"), records["order"]).request.body
+    terms = {
+        entry["orderActions"][0]["createSubscription"]["terms"]["initialTerm"]["period"]
+        for entry in body["subscriptions"]
+    }
+    assert terms == {36}
+    renewal_terms = body["subscriptions"][0]["orderActions"][0]["createSubscription"]["terms"]["renewalTerms"]
+    assert renewal_terms == [{"period": 36, "periodType": "Month"}]
+
+
+# -- 3.13 ramps (MDQ): not supported, one clear message ----------------------------------------------
+
+
+def test_mdq_ramp_order_is_refused_with_the_workaround(env: Env) -> None:
+    records = env.records("mdq-ramp")
+    plan = env.plan_account("mdq-ramp")
+    (problem,) = plan.problems
+    assert problem.record.id == records["order"] and problem.error_class is ErrorClass.UNSUPPORTED
+    assert "Order By Quote Line Group" in problem.message
+    assert plan.steps_of(StepKind.CREATE_ORDER) == []
+
+
+# -- bad records, held-back dependents ---------------------------------------------------------------
+
+
+def test_missing_billing_address_fails_the_account_and_holds_its_orders(env: Env) -> None:
+    records = env.records("missing-billing-address")
+    plan = env.plan_account("missing-billing-address")
+    (problem,) = plan.problems
+    assert problem.error_class is ErrorClass.MISSING_BILLING_ADDRESS and problem.record.id == records["account"]
+    assert "Fill in the account's Billing Address" in problem.message
+    (held,) = plan.held_back
+    assert held.record.id == records["order"] and held.blocked_by is not None
+    assert held.blocked_by.id == records["account"]
+    assert plan.steps == []
+
+
+def test_amendment_whose_original_is_not_synced_is_held_back(env: Env) -> None:
+    records = env.records("amendment-quantity-increase")
+    plan = env.plan(OrderScope(order_ids=(records["amendment_order"],)))
+    (held,) = plan.held_back
+    assert held.record.id == records["amendment_order"]
+    assert "not in Zuora yet" in held.reason and "sync the original order first" in held.reason
+    assert plan.steps_of(StepKind.CREATE_ORDER) == []
+
+
+# -- every body fits the SDK; dates survive any time zone; a dry run writes nothing --------------
+
+
+@pytest.fixture(scope="module")
+def whole_org_plan(env: Env) -> SyncPlan:
+    return env.plan(UnsyncedScope())
+
+
+def test_every_planned_body_validates_against_the_strict_sdk_models(whole_org_plan: SyncPlan) -> None:
+    models = strict_models()
+    assert len(whole_org_plan.steps_of(StepKind.CREATE_ORDER)) >= 30
+    kinds = {step.kind for step in whole_org_plan.steps}
+    assert kinds >= {StepKind.CREATE_ACCOUNT, StepKind.CREATE_PRODUCT, StepKind.CREATE_ORDER}
+    for step in whole_org_plan.steps:
+        validate_request(models, step)
+
+
+def test_plan_is_the_same_under_far_apart_time_zones(env: Env, whole_org_plan: SyncPlan) -> None:
+    original = os.environ.get("TZ")
+    plans = []
+    try:
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            os.environ["TZ"] = zone
+            time.tzset()
+            plans.append(env.plan(UnsyncedScope()).model_dump(mode="json"))
+    finally:
+        if original is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = original
+        time.tzset()
+    assert plans[0] == plans[1] == whole_org_plan.model_dump(mode="json")
+    first = next(s for s in whole_org_plan.steps if s.step_id == f"order:{env.records('new-subscriptions')['order']}")
+    assert first.request.body["orderDate"] == "2025-03-01"
+
+
+def _zuora_counts(env: Env) -> dict[str, int]:
+    counts = {}
+    for path in ("accounts", "products", "product-rate-plans", "subscriptions"):
+        response = env.zuora.get(f"/object-query/{path}", params={"pageSize": 99})
+        counts[path] = len(response.body.get("data") or [])
+    return counts
+
+
+def test_dry_run_changes_nothing_in_either_sandbox(env: Env) -> None:
+    sf_counts = {
+        name: env.salesforce.call(lambda sf, n=name: sf.query(f"SELECT COUNT() FROM {n}"))["totalSize"]
+        for name in ("Order", "Account", "OrderItem", "SBQQ__Subscription__c")
+    }
+    statuses = env.salesforce.call(lambda sf: sf.query_all("SELECT Id, Zuora_Sync_Status__c FROM Order"))["records"]
+    before = _zuora_counts(env)
+    plan = env.plan(UnsyncedScope())
+    assert plan.steps
+    assert _zuora_counts(env) == before
+    assert {
+        name: env.salesforce.call(lambda sf, n=name: sf.query(f"SELECT COUNT() FROM {n}"))["totalSize"]
+        for name in sf_counts
+    } == sf_counts
+    again = env.salesforce.call(lambda sf: sf.query_all("SELECT Id, Zuora_Sync_Status__c FROM Order"))["records"]
+    assert again == statuses
+    assert plan.zuora_lookup_calls < 10  # batched look-ups, not one per record
+
+
+# -- once in Zuora, nothing is planned twice ----------------------------------------------------------
+
+
+def _write(env: Env, plan: SyncPlan) -> None:
+    """Send the plan's writes in order, as the executor would (a test stand-in for it)."""
+    outputs: dict[str, dict[str, Any]] = {}
+    for step in plan.steps:
+        body = resolve_body(step.request.body, outputs)
+        request = step.request
+        answer = env.zuora.request(request.method, request.path, json=body, headers=request.headers).body
+        outputs[step.step_id] = {
+            "Id": answer.get("Id"),
+            "accountId": answer.get("accountId"),
+            "accountNumber": answer.get("accountNumber"),
+        }
+
+
+def test_replanning_after_the_original_is_in_zuora_plans_no_duplicates(env: Env) -> None:
+    records = env.records("amendment-quantity-increase")
+    original = env.plan(OrderScope(order_ids=(records["order"],)))
+    _write(env, original)
+    again = env.plan(OrderScope(order_ids=(records["order"],)))
+    assert again.steps == []
+    assert [a.record.id for a in again.already_in_zuora] == [records["order"]]
+    amendment = env.plan(AccountScope(account_ids=(records["account"],)))
+    assert [s.kind for s in amendment.steps] == [StepKind.CREATE_ORDER]  # no account, no catalog again
+    (step,) = amendment.steps
+    (entry,) = step.request.body["subscriptions"]
+    (action,) = entry["orderActions"]
+    assert action["type"] == "UpdateProduct"
+    assert set(action["updateProduct"]) == {"ratePlanId", "chargeUpdates"}  # found in Zuora by its anchor
+    assert step.depends_on == []
