@@ -68,7 +68,6 @@ def _remove_product(
     ctx: OrderContext, doc: dict[str, Any], payload: dict[str, Any], dates: ActionDates, at: str
 ) -> None:
     rate_plan = find_rate_plan(ctx, doc, payload, f"{at}.removeProduct")
-    rate_plan["lastChangeType"] = REMOVED
     rate_plan.update(payload.get("customFields") or {})
     removal = dates.contract_effective.isoformat()
     for k, update in enumerate(payload.get("chargeUpdates") or []):
@@ -76,9 +75,26 @@ def _remove_product(
             ctx, rate_plan, update, doc["subscriptionNumber"], f"{at}.removeProduct.chargeUpdates[{k}]"
         )
         charge.update(update.get("customFields") or {})
+    _end_rate_plan(ctx, rate_plan, removal)
+
+
+def _end_rate_plan(ctx: OrderContext, rate_plan: dict[str, Any], day: str) -> None:
+    rate_plan["lastChangeType"] = REMOVED
     for charge in rate_plan["ratePlanCharges"]:
-        charge["effectiveEndDate"] = removal
+        charge["effectiveEndDate"] = day
         charge["amendedByOrderOn"] = ctx.order_date.isoformat()
+
+
+def _change_plan(ctx: OrderContext, doc: dict[str, Any], payload: dict[str, Any], dates: ActionDates, at: str) -> None:
+    """One rate plan replaced by another: the old one removed, the new one added, on the same day.
+
+    Every effective policy takes effect on the action's contract-effective date: without bill runs
+    the end of the current billing period is not known here.
+    """
+    old = find_rate_plan(ctx, doc, payload, f"{at}.changePlan")
+    _end_rate_plan(ctx, old, dates.contract_effective.isoformat())
+    new = new_rate_plan(ctx, doc, payload["newProductRatePlan"], dates, f"{at}.changePlan.newProductRatePlan", "Add")
+    doc["ratePlans"].append(new)
 
 
 def _apply_attributes(doc: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -379,4 +395,5 @@ APPLY: dict[str, Action] = {
     "OwnerTransfer": _owner_transfer,
     "Suspend": _suspend,
     "Resume": _resume,
+    "ChangePlan": _change_plan,
 }

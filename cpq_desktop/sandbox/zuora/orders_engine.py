@@ -62,6 +62,7 @@ BODY_REQUIRED = {
     "OwnerTransfer",
     "Suspend",
     "Resume",
+    "ChangePlan",
 }
 
 
@@ -246,13 +247,6 @@ class OrderEngine:
             if payload is None and kind in BODY_REQUIRED:
                 raise bad(
                     RES_ORDER_ACTION, 22, f"'{body_key}' may not be empty for an order action of type {kind} (in {at})"
-                )
-            if kind == "ChangePlan":
-                raise bad(
-                    RES_ORDER_ACTION,
-                    30,
-                    f"Order actions of type ChangePlan are not supported by this tenant (in {at}); "
-                    "use RemoveProduct and AddProduct.",
                 )
             dates = action_dates(ctx, action, at)
             if dates.pending:

@@ -560,6 +560,20 @@ RESUME = schema(
     },
 )
 
+CHANGE_PLAN = schema(
+    {
+        "newProductRatePlan": o(schema(_PLAN_KEYS, _PLAN_PASSTHROUGH), req=True),
+        "ratePlanId": s(32),
+        "productRatePlanId": s(32),
+        "productRatePlanNumber": s(100),
+        "subscriptionRatePlanNumber": s(50),
+        "externalCatalogPlanId": s(255),
+        "effectivePolicy": s(enum=("EffectiveImmediately", "EffectiveEndOfBillingPeriod", "SpecificDate")),
+        "subType": s(enum=("Upgrade", "Downgrade", "Crossgrade", "PlanChanged")),
+        "resetBcd": b(),
+    }
+)
+
 TRIGGER_DATE = schema({"name": s(enum=TRIGGER_NAMES, req=True), "triggerDate": d(req=True)})
 
 ORDER_ACTION = schema(
@@ -578,8 +592,8 @@ ORDER_ACTION = schema(
         "ownerTransfer": o(OWNER_TRANSFER),
         "suspend": o(SUSPEND),
         "resume": o(RESUME),
+        "changePlan": o(CHANGE_PLAN),
     },
-    passthrough="changePlan",
 )
 
 # Body key of each action type (zuora-api.md §3.5).

@@ -20,6 +20,14 @@ _RATE_PLAN_KEYS = (
     "isFromExternalCatalog",
     "ratePlanName",
 )
+_CHANGE_PLAN_KEYS = (
+    "chargeOverrides",
+    "customFields",
+    "externallyManagedPlanId",
+    "productRatePlanId",
+    "productRatePlanNumber",
+    "uniqueToken",
+)
 _CHARGE_UPDATE_KEYS = (
     "billing",
     "chargeNumber",
@@ -73,6 +81,13 @@ def action_body_view(
         view["chargeUpdates"] = [
             {k: u[k] for k in _CHARGE_UPDATE_KEYS if u.get(k) is not None} for u in payload.get("chargeUpdates") or []
         ]
+        return view
+    if kind == "ChangePlan":
+        view = {
+            k: v for k, v in payload.items() if k not in ("newProductRatePlan", "externalCatalogPlanId", "resetBcd")
+        }
+        new_plan = _rate_plan(payload["newProductRatePlan"], added[0])
+        view["newProductRatePlan"] = {k: v for k, v in new_plan.items() if k in _CHANGE_PLAN_KEYS}
         return view
     if kind == "TermsAndConditions":
         view = {k: v for k, v in payload.items() if k != "lastTerm"}

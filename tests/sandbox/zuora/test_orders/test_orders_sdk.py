@@ -105,14 +105,18 @@ def test_orders_of_every_action_type_read_back_as_valid_sdk_orders(
     bodies = [examples.b(subscribed), examples.evergreen(subscribed)]
     add = examples.compact("AddProduct", subscribed)
     bodies.append(add)
-    for action in (
-        "RemoveProduct",
-        "TermsAndConditions",
-        "RenewSubscription",
-        "Suspend",
-        "Resume",
-        "CancelSubscription",
-    ):
+    bodies.append(examples.compact("RemoveProduct", subscribed))
+    change = examples.compact("AddProduct", subscribed)
+    change["subscriptions"][0]["orderActions"][0] = {
+        "type": "ChangePlan",
+        "triggerDates": [{"name": "ContractEffective", "triggerDate": "2025-09-01"}],
+        "changePlan": {
+            "productRatePlanNumber": examples.catalog.addon_plan_number,
+            "newProductRatePlan": add["subscriptions"][0]["orderActions"][0]["addProduct"],
+        },
+    }
+    bodies.append(change)
+    for action in ("TermsAndConditions", "RenewSubscription", "Suspend", "Resume", "CancelSubscription"):
         bodies.append(examples.compact(action, subscribed))
     numbers = []
     for body in bodies:

@@ -352,3 +352,43 @@ def test_subscriptions_show_the_current_account_name_and_page_by_account(
     assert len(second["subscriptions"]) == 1
     assert "nextPage" not in second
     assert orders_client.get("/v1/subscriptions/accounts/A99999999").status_code == 404
+
+
+def test_change_plan_replaces_one_rate_plan_by_another(
+    orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed
+) -> None:
+    body = examples.compact("RemoveProduct", subscribed)
+    body["orderNumber"] = unique("CP")
+    body["subscriptions"][0]["orderActions"][0] = {
+        "type": "ChangePlan",
+        "triggerDates": [{"name": "ContractEffective", "triggerDate": "2025-10-01"}],
+        "changePlan": {
+            "ratePlanId": subscribed.rate_plan_id,
+            "effectivePolicy": "EffectiveImmediately",
+            "subType": "Upgrade",
+            "newProductRatePlan": {
+                "productRatePlanNumber": examples.catalog.addon_plan_number,
+                "externallyManagedPlanId": "802xx0000002",
+                "chargeOverrides": [
+                    {
+                        "productRatePlanChargeId": examples.catalog.addon_charge,
+                        "pricing": {"recurringFlatFee": {"listPrice": 150}},
+                    }
+                ],
+            },
+        },
+    }
+    orders_client.ok("POST", "/v1/orders", json=body)
+    sub = orders_client.ok("GET", f"/v1/subscriptions/{subscribed.subscription_number}")
+    old, new = sub["ratePlans"]
+    assert (old["lastChangeType"], old["ratePlanCharges"][0]["effectiveEndDate"]) == ("Remove", "2025-10-01")
+    assert (new["lastChangeType"], new["externallyManagedPlanId"]) == ("Add", "802xx0000002")
+    assert (new["ratePlanCharges"][0]["price"], new["ratePlanCharges"][0]["effectiveStartDate"]) == (150, "2025-10-01")
+    action = orders_client.ok("GET", f"/v1/orders/{body['orderNumber']}")["order"]["subscriptions"][0]["orderActions"][
+        0
+    ]
+    assert action["changePlan"]["newProductRatePlan"]["productRatePlanId"] == new["productRatePlanId"]
+
+    del body["subscriptions"][0]["orderActions"][0]["changePlan"]["newProductRatePlan"]
+    body["orderNumber"] = unique("CP")
+    assert "'newProductRatePlan'" in error_of(orders_client.post("/v1/orders", json=body), 22)
