@@ -179,8 +179,9 @@ class Extractor:
                     ExtractionProblem(
                         sobject="Order",
                         record_id=value,
-                        message=f"'{value}' is not a Salesforce record id (15 or 18 letters and digits); "
-                        "copy the Order's Id from its URL, or give its Order Number instead.",
+                        message=f"'{value}' is not a Salesforce record id (15 or 18 letters and digits, the last "
+                        "3 of an 18-character id being a checksum); copy the Order's Id from its URL, or give its "
+                        "Order Number instead.",
                     )
                 )
         numbers = [n.strip() for n in scope.order_numbers if n.strip()]
@@ -188,8 +189,9 @@ class Extractor:
         rows += runner.by_values(
             "Order", "SELECT Id, OrderNumber, EffectiveDate FROM Order WHERE OrderNumber IN {values}", numbers
         )
-        found_ids = {r["Id"] for r in rows}
-        found_numbers = {r["OrderNumber"] for r in rows}
+        # an id Salesforce failed to answer for is already reported; it is not "not found"
+        found_ids = {r["Id"] for r in rows} | {p.record_id for p in runner.problems}
+        found_numbers = {r["OrderNumber"] for r in rows} | {p.record_id for p in runner.problems}
         for missing in (i for i in dict.fromkeys(ids) if i not in found_ids):
             runner.problems.append(
                 ExtractionProblem(
@@ -223,7 +225,8 @@ class Extractor:
             )
         accounts = runner.by_values("Account", "SELECT Id FROM Account WHERE Id IN {values}", ids)
         found = [a["Id"] for a in accounts]
-        for missing in (i for i in dict.fromkeys(ids) if i not in set(found)):
+        answered = set(found) | {p.record_id for p in runner.problems}
+        for missing in (i for i in dict.fromkeys(ids) if i not in answered):
             runner.problems.append(
                 ExtractionProblem(
                     sobject="Account",

@@ -41,18 +41,17 @@ def check_identifier(name: str) -> str:
 def is_record_id(value: str) -> bool:
     """A 15-character id, or an 18-character one whose checksum suffix matches (Salesforce rejects the
     whole query over one malformed id, so they are caught before asking)."""
-    return bool(_ID.fullmatch(value)) and (len(value) == 15 or to18(value[:15]) == value)
+    return bool(_ID.fullmatch(value)) and (len(value) == 15 or to18(value)[15:] == value[15:].upper())
 
 
 def to18(record_id: str) -> str:
-    """The 18-character, case-safe form of a 15- or 18-character Salesforce id."""
-    if len(record_id) != 15:
-        return record_id
+    """The 18-character, case-safe form of a 15- or 18-character Salesforce id (as Salesforce spells it)."""
+    base = record_id[:15]
     suffix = ""
     for start in range(0, 15, 5):
-        bits = sum(1 << i for i, ch in enumerate(record_id[start : start + 5]) if "A" <= ch <= "Z")
+        bits = sum(1 << i for i, ch in enumerate(base[start : start + 5]) if "A" <= ch <= "Z")
         suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
-    return record_id + suffix
+    return base + suffix
 
 
 def in_list(values: Sequence[str]) -> str:
