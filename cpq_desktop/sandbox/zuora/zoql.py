@@ -375,7 +375,7 @@ def query_handler(req: ZRequest) -> Record:
     try:
         validation.check(body, QUERY_BODY, errors.RES_GENERIC, req.settings)
     except ApiError as exc:
-        raise fault("INVALID_VALUE", exc.message) from None
+        raise fault(exc.crud_code, exc.message) from None
     batch = (body.get("conf") or {}).get("batchSize") or MAX_BATCH
     if not 1 <= batch <= MAX_BATCH:
         raise fault("INVALID_VALUE", f"conf.batchSize must be between 1 and {MAX_BATCH}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -305,3 +306,67 @@ def test_subscriptions_created_by_an_order_are_queryable(
     assert account["metrics"]["contractedMrr"] == 45.0
     expanded = zuora.get(f"/object-query/accounts/{account_number}", params={"expand[]": "subscriptions"}).json()
     assert [s["name"] for s in expanded["subscriptions"]] == [number]
+
+
+def test_reference_lookups_by_crm_id(zuora: requests.Session, zuora_models: ModuleType) -> None:
+    """The two lookups of zuora-api.md §4.4, verbatim, find an account made from the §4.1 example."""
+    created = zuora.post(
+        "/v1/accounts",
+        json={
+            "name": "Acme Corporation",
+            "accountNumber": f"ACME-{uuid.uuid4().hex[:10]}",
+            "crmId": "0015g00000XyZ12AAB",
+            "currency": "USD",
+            "billCycleDay": 1,
+            "autoPay": False,
+            "paymentTerm": "Net 30",
+            "invoiceDeliveryPrefsEmail": True,
+            "billToContact": {
+                "firstName": "Amy",
+                "lastName": "Lawrence",
+                "workEmail": "amy.lawrence@acme.example",
+                "address1": "1051 E Hillsdale Blvd",
+                "city": "Foster City",
+                "state": "CA",
+                "zipCode": "94404",
+                "country": "United States",
+            },
+            "soldToSameAsBillTo": True,
+        },
+    ).json()
+    # Other tests of the session may have created accounts with the same CRM id: page through all.
+    found: list[dict[str, Any]] = []
+    params: dict[str, str] = {"filter[]": "crmid.EQ:0015g00000XyZ12AAB", "pageSize": "10"}
+    while True:
+        page = zuora.get("/object-query/accounts", params=params).json()
+        zuora_models.QueryAccountsResponse.model_validate(page)
+        found += page["data"]
+        if "nextPage" not in page:
+            break
+        params["cursor"] = page["nextPage"]
+    assert all(r["crmId"] == "0015g00000XyZ12AAB" for r in found)
+    record = next(r for r in found if r["id"] == created["accountId"])
+    assert (record["paymentTerm"], record["autoPay"], record["status"]) == ("Net 30", False, "Active")
+
+    request = {
+        "queryString": "select Id, AccountNumber, Name, CrmId, Status from Account where CrmId = '0015g00000XyZ12AAB'"
+    }
+    zuora_models.ProxyActionqueryRequest.model_validate(request)
+    answer = zuora.post("/v1/action/query", json=request).json()
+    zuora_models.ProxyActionqueryResponse.model_validate(answer)
+    assert {
+        "Id": created["accountId"],
+        "AccountNumber": created["accountNumber"],
+        "Name": "Acme Corporation",
+        "CrmId": "0015g00000XyZ12AAB",
+        "Status": "Active",
+    } in answer["records"]
+    assert answer["size"] == len(found)
+
+    missing = zuora.post("/v1/action/query", json={"conf": {"batchSize": 10}})
+    assert missing.status_code == 400
+    assert missing.json()["FaultCode"] == "MISSING_REQUIRED_VALUE"
+    assert "queryString" in missing.json()["FaultMessage"]
+    missing_locator = zuora.post("/v1/action/queryMore", json={})
+    assert missing_locator.status_code == 400
+    assert missing_locator.json()["FaultCode"] == "MISSING_REQUIRED_VALUE"
