@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import logging
+import random
 import re
 import secrets
 import time
@@ -70,6 +71,7 @@ class ZuoraApp:
     def __init__(self, runtime: TenantRuntime, router: Router) -> None:
         self.runtime = runtime
         self.router = router
+        self._token_rng = random.Random(runtime.faults.settings.seed)
         for ddl in router.schemas:
             runtime.store.add_schema(ddl)
 
@@ -270,7 +272,14 @@ class ZuoraApp:
     def _authorized(self, raw: Request) -> bool:
         header = raw.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        return scheme.lower() == "bearer" and bool(token.strip()) and self.runtime.tokens.is_valid(token.strip())
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or not self.runtime.tokens.is_valid(token):
+            return False
+        share = self.runtime.settings.token_expiry_share
+        if share > 0 and self._token_rng.random() < share:
+            self.runtime.tokens.revoke(token)
+            return False
+        return True
 
     def _inject_faults(
         self, family: Family, version: ZuoraVersion, request_id: str, process_id: str

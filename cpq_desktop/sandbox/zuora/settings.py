@@ -92,6 +92,9 @@ class TenantSettings:
     # Tax-enabled tenants refuse a bill-to contact without country and state (connector-spec.md §2.1).
     bill_to_requires_country_and_state: bool = True
     token_ttl_seconds: int = 3599
+    # Fault knob: the share of authenticated calls whose token is found expired (and revoked) at once,
+    # so a client's "401 -> new token -> retry once" path gets exercised at random.
+    token_expiry_share: float = 0.0
     # Concurrency pools of zuora-api.md §7.3 (Default, High-volume transactions, Object Query).
     concurrency_default: int = 40
     concurrency_high_volume: int = 200
@@ -138,6 +141,8 @@ class TenantSettings:
         for name in ("concurrency_default", "concurrency_high_volume", "concurrency_object_query"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if not 0.0 <= self.token_expiry_share <= 1.0:
+            raise ValueError("token_expiry_share must be between 0 and 1")
         if self.gateway_timeout_seconds <= 0:
             raise ValueError("gateway_timeout_seconds must be positive")
         if self.token_ttl_seconds < 1:

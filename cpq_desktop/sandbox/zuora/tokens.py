@@ -58,6 +58,10 @@ class TokenIssuer:
             expiry = self._expiry.get(token)
         return expiry is not None and time.monotonic() < expiry
 
+    def revoke(self, token: str) -> None:
+        with self._lock:
+            self._expiry.pop(token, None)
+
     def expire_all(self) -> int:
         """Make every token issued so far invalid (what a client sees when its hour is up)."""
         with self._lock:

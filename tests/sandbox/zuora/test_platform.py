@@ -316,3 +316,14 @@ def test_idempotency_keys_are_forgotten_after_24_hours(zuora_tenant: ZuoraTenant
     assert later["success"] is True
     assert later["accountId"] != first["accountId"]
     assert len(accounts_with_crm_id(zuora, body["crmId"])) == 2
+
+
+def test_random_token_expiry_knob(zuora_knobs: ZuoraTenant, zuora_anon: requests.Session) -> None:
+    zuora_anon.authenticate(zuora_knobs.credentials())  # type: ignore[attr-defined]
+    zuora_knobs.update_settings(token_expiry_share=1.0)
+    assert zuora_anon.get("/v1/catalog/products").status_code == 401
+    zuora_knobs.update_settings(token_expiry_share=0.0)
+    # The token stays revoked: only a new one works.
+    assert zuora_anon.get("/v1/catalog/products").status_code == 401
+    zuora_anon.authenticate(zuora_knobs.credentials())  # type: ignore[attr-defined]
+    assert zuora_anon.get("/v1/catalog/products").status_code == 200
