@@ -121,6 +121,13 @@ class SubscriptionBook:
             [(rp["id"], number, rp["originalRatePlanId"]) for rp in doc["ratePlans"]],
         )
 
+    def replace(self, stored: StoredSubscription) -> None:
+        """Rewrite one version in place (custom field updates do not make a new version)."""
+        self.db.execute(
+            "UPDATE subscription_versions SET doc = ? WHERE id = ?",
+            (json.dumps(stored.doc, separators=(",", ":")), stored.id),
+        )
+
 
 def _stored(row: sqlite3.Row | None) -> StoredSubscription | None:
     if row is None:

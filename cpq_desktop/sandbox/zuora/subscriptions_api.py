@@ -10,14 +10,29 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from cpq_desktop.sandbox.zuora import account_records, errors
+from cpq_desktop.sandbox.zuora import account_records, errors, validation
 from cpq_desktop.sandbox.zuora.errors import RES_ACCOUNT
 from cpq_desktop.sandbox.zuora.orders_schema import RES_SUBSCRIPTION
 from cpq_desktop.sandbox.zuora.settings import TenantSettings
 from cpq_desktop.sandbox.zuora.subscriptions import SCHEMA, StoredSubscription, SubscriptionBook, not_found, public
+from cpq_desktop.sandbox.zuora.validation import Spec, obj, objects, text
 
 if TYPE_CHECKING:
     from cpq_desktop.sandbox.zuora.routing import Router, ZRequest
+
+# UpdateSubscriptionCustomFieldsRequest (zuora-api.md §6: custom fields without a new order).
+UPDATE_CUSTOM_FIELDS: dict[str, Spec] = {
+    "customFields": obj({}, custom_object="Subscription"),
+    "ratePlans": objects(
+        {
+            "ratePlanId": text(32, required=True),
+            "customFields": obj({}, custom_object="RatePlan"),
+            "charges": objects(
+                {"chargeNumber": text(50, required=True), "customFields": obj({}, custom_object="RatePlanCharge")}
+            ),
+        }
+    ),
+}
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 40
@@ -28,6 +43,8 @@ def register(router: Router) -> None:
     router.add("GET", "/v1/subscriptions/accounts/{account_key}", list_for_account_handler)
     router.add("GET", "/v1/subscriptions/{key}", get_subscription_handler)
     router.add("GET", "/v1/subscriptions/{key}/versions/{version}", get_version_handler)
+    router.add("PUT", "/v1/subscriptions/{key}/customFields", update_custom_fields_handler)
+    router.add("PUT", "/v1/subscriptions/{key}/versions/{version}/customFields", update_custom_fields_handler)
 
 
 def view(stored: StoredSubscription, settings: TenantSettings, names: dict[str, str]) -> dict[str, Any]:
@@ -125,3 +142,50 @@ def _positive(raw: str, name: str) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise errors.invalid_value(RES_SUBSCRIPTION, f"'{name}' must be a whole number of at least 1, not '{raw}'.")
     return int(raw)
+
+
+def update_custom_fields_handler(req: ZRequest) -> dict[str, Any]:
+    """Set custom fields of a subscription version, its rate plans and charges, without a new version."""
+    body = req.json_object()
+    validation.check(body, UPDATE_CUSTOM_FIELDS, RES_SUBSCRIPTION, req.settings)
+    key, raw_version = req.params["key"], req.params.get("version")
+    if raw_version is not None and not raw_version.isdigit():
+        raise errors.invalid_value(RES_SUBSCRIPTION, f"The version '{raw_version}' must be a whole number such as 1.")
+    with req.store.transaction() as db:
+        book = SubscriptionBook(db)
+        stored = book.latest(key) if raw_version is None else book.version(key, int(raw_version))
+        if stored is None:
+            raise not_found(key if raw_version is None else f"{key}' version '{raw_version}")
+        doc = stored.doc
+        doc.update(body.get("customFields") or {})
+        for index, change in enumerate(body.get("ratePlans") or []):
+            rate_plan = _rate_plan_of(book, doc, change["ratePlanId"], index)
+            rate_plan.update(change.get("customFields") or {})
+            for charge_change in change.get("charges") or []:
+                charge = next(
+                    (c for c in rate_plan["ratePlanCharges"] if c["number"] == charge_change["chargeNumber"]), None
+                )
+                if charge is None:
+                    raise errors.not_found(
+                        RES_SUBSCRIPTION,
+                        f"No charge '{charge_change['chargeNumber']}' in rate plan '{change['ratePlanId']}' "
+                        f"(in ratePlans[{index}]).",
+                    )
+                charge.update(charge_change.get("customFields") or {})
+        book.replace(stored)
+    return {"success": True}
+
+
+def _rate_plan_of(book: SubscriptionBook, doc: dict[str, Any], rate_plan_id: str, index: int) -> dict[str, Any]:
+    """A rate plan of this version, by its own id or the id it had in any other version."""
+    owner = book.rate_plan_owner(rate_plan_id)
+    original = owner[1] if owner is not None and owner[0] == doc["subscriptionNumber"] else None
+    for rate_plan in doc["ratePlans"]:
+        if rate_plan["id"] == rate_plan_id or rate_plan["originalRatePlanId"] == original:
+            found: dict[str, Any] = rate_plan
+            return found
+    raise errors.not_found(
+        RES_SUBSCRIPTION,
+        f"The rate plan '{rate_plan_id}' is not part of subscription '{doc['subscriptionNumber']}' "
+        f"(in ratePlans[{index}]).",
+    )

@@ -392,3 +392,39 @@ def test_change_plan_replaces_one_rate_plan_by_another(
     del body["subscriptions"][0]["orderActions"][0]["changePlan"]["newProductRatePlan"]
     body["orderNumber"] = unique("CP")
     assert "'newProductRatePlan'" in error_of(orders_client.post("/v1/orders", json=body), 22)
+
+
+def test_custom_fields_can_be_updated_without_a_new_version(
+    orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed, zuora_knobs: ZuoraTenant
+) -> None:
+    fields = zuora_knobs.settings.to_json()["custom_fields"]
+    fields.setdefault("RatePlanCharge", []).append({"name": "SFQuoteLineId__c", "label": "Quote line"})
+    zuora_knobs.update_settings(custom_fields=fields)
+    number = subscribed.subscription_number
+    body = {
+        "customFields": {"SFDC_Contract__c": "800xx02"},
+        "ratePlans": [
+            {
+                "ratePlanId": subscribed.rate_plan_id,
+                "charges": [
+                    {"chargeNumber": subscribed.seats_charge_number, "customFields": {"SFQuoteLineId__c": "L1"}}
+                ],
+            }
+        ],
+    }
+    assert orders_client.put(f"/v1/subscriptions/{number}/customFields", json=body).json() == {"success": True}
+    sub = orders_client.ok("GET", f"/v1/subscriptions/{number}")
+    assert (sub["version"], sub["SFDC_Contract__c"]) == (1, "800xx02")
+    seats = next(c for c in sub["ratePlans"][0]["ratePlanCharges"] if c["number"] == subscribed.seats_charge_number)
+    assert seats["SFQuoteLineId__c"] == "L1"
+
+    orders_client.ok("POST", "/v1/orders", json=examples.b(subscribed))
+    versioned = {"customFields": {"SFDC_Contract__c": "800xx03"}}
+    assert orders_client.put(f"/v1/subscriptions/{number}/versions/1/customFields", json=versioned).status_code == 200
+    assert orders_client.ok("GET", f"/v1/subscriptions/{number}/versions/1")["SFDC_Contract__c"] == "800xx03"
+    assert orders_client.ok("GET", f"/v1/subscriptions/{number}")["SFDC_Contract__c"] == "800xx02"
+
+    undefined = orders_client.put(f"/v1/subscriptions/{number}/customFields", json={"customFields": {"No__c": 1}})
+    assert undefined.json()["reasons"][0]["code"] % 100 == 21
+    body["ratePlans"][0]["ratePlanId"] = "0" * 32
+    assert orders_client.put(f"/v1/subscriptions/{number}/customFields", json=body).status_code == 404
