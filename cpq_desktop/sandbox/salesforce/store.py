@@ -366,13 +366,14 @@ class OrgStore:
         auto_numbers = [(f.key, f.auto_number) for f in fields if f.auto_number]
         required = [(f.key, f.name) for f in fields if f.required_on_create]
         defaults = self._insert_defaults(obj)
+        writers: dict[str, tuple[FieldDef, frozenset[str]]] = {}
         with self._lock, self.transaction():
             first = self._allocate(obj.name, len(rows))
             stamp = format_datetime(self.now())
             prepared: list[dict[str, object]] = []
             for offset, values in enumerate(rows):
                 seq = first + offset
-                record = self._prepare_insert(obj, values, defaults, trusted=trusted)
+                record = self._prepare_insert(obj, values, defaults, writers, trusted=trusted)
                 record["id"] = ids.make_id(obj.key_prefix, seq)
                 record["isdeleted"] = record.get("isdeleted") or 0
                 for key in ("createddate", "lastmodifieddate", "systemmodstamp"):
@@ -415,22 +416,33 @@ class OrgStore:
         return record
 
     def _prepare_insert(
-        self, obj: ObjectDef, values: Mapping[str, object], defaults: Mapping[str, object], *, trusted: bool
+        self,
+        obj: ObjectDef,
+        values: Mapping[str, object],
+        defaults: Mapping[str, object],
+        writers: dict[str, tuple[FieldDef, frozenset[str]]],
+        *,
+        trusted: bool,
     ) -> dict[str, object]:
+        """Column values of one new record; ``writers`` remembers, per spelling, the checked field of each key."""
         record = dict(defaults)
         for name, value in values.items():
-            if name == "attributes":
-                continue
-            fdef = self._field(obj, name)
-            if fdef.key == "id" or (not trusted and not fdef.createable):
-                raise SalesforceApiError(
-                    400,
-                    "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    f"Unable to create/update fields: {fdef.name}. Please check the security settings of this field "
-                    "and verify that it is read/write for your profile or permission set.",
-                    [fdef.name],
-                )
-            converted = to_db(fdef, value, self._reference_prefixes(fdef))
+            writer = writers.get(name)
+            if writer is None:
+                if name == "attributes":
+                    continue
+                fdef = self._field(obj, name)
+                if fdef.key == "id" or (not trusted and not fdef.createable):
+                    raise SalesforceApiError(
+                        400,
+                        "INVALID_FIELD_FOR_INSERT_UPDATE",
+                        f"Unable to create/update fields: {fdef.name}. Please check the security settings of this "
+                        "field and verify that it is read/write for your profile or permission set.",
+                        [fdef.name],
+                    )
+                writer = writers[name] = (fdef, self._reference_prefixes(fdef))
+            fdef, prefixes = writer
+            converted = to_db(fdef, value, prefixes)
             if converted is None and fdef.type == "boolean":
                 converted = 0
             record[fdef.key] = converted
