@@ -1,10 +1,10 @@
-"""The shape of an Orders API request body, and a structural validator that speaks Zuora's errors.
+"""The shape of an Orders API request body, declared for the tenant's body checker (:mod:`validation`).
 
 The accepted keys are the ones of the zuora-sdk 3.21 request models (zuora-api.md §3, §8.1), so every
 body the SDK can express is accepted and a misspelt key (``qty``, ``zipCode`` in an Orders contact) is
-refused with a category-21 error. Keys the emulator does not interpret are accepted as :data:`ANY`.
-Types, lengths, required keys and enum values are checked here; rules that need the tenant's data
-(accounts, catalog, subscriptions) live in the order engine.
+refused with a category-21 error. Keys the emulator does not interpret are accepted as ``ANY``.
+Types, lengths, required keys and enum values are checked from here; rules that need the tenant's
+data (accounts, catalog, subscriptions) live in the order engine.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from cpq_desktop.sandbox.zuora.validation import (
     text,
 )
 
-# Resource codes (first six digits of an error code) for the objects of an order (zuora-api.md §7.1:
-# 531003 is Subscription.termType; the others follow the same layout).
+# Resource codes (first six digits of an error code) for the objects of an order, laid out like
+# Zuora's (zuora-api.md §7.1: 531003 is Subscription.termType).
 RES_ORDER = 530000
 RES_ORDER_ACTION = 530100
 RES_ORDER_LINE_ITEM = 530200

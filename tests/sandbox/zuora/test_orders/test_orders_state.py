@@ -428,3 +428,24 @@ def test_custom_fields_can_be_updated_without_a_new_version(
     assert undefined.json()["reasons"][0]["code"] % 100 == 21
     body["ratePlans"][0]["ratePlanId"] = "0" * 32
     assert orders_client.put(f"/v1/subscriptions/{number}/customFields", json=body).status_code == 404
+
+
+def test_a_new_subscription_owner_account_is_created_with_the_order(
+    orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed
+) -> None:
+    body = examples.evergreen(subscribed)
+    owner = {
+        "name": "Acme Subsidiary",
+        "currency": "USD",
+        "billCycleDay": 1,
+        "crmId": "0015g00000Sub01",
+        "billToContact": {"firstName": "Sam", "lastName": "Sub", "country": "Canada", "state": "Ontario"},
+    }
+    body["subscriptions"][0]["orderActions"][0]["createSubscription"]["newSubscriptionOwnerAccount"] = owner
+    created = orders_client.ok("POST", "/v1/orders", json=body)
+    [entry] = created["subscriptions"]
+    assert entry["subscriptionOwnerNumber"] != subscribed.account_number
+    sub = orders_client.ok("GET", f"/v1/subscriptions/{entry['subscriptionNumber']}")
+    assert (sub["accountName"], sub["invoiceOwnerAccountNumber"]) == ("Acme Subsidiary", subscribed.account_number)
+    account = orders_client.ok("GET", f"/v1/accounts/{entry['subscriptionOwnerNumber']}")
+    assert account["basicInfo"]["crmId"] == "0015g00000Sub01"
