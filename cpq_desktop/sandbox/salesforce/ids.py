@@ -39,9 +39,14 @@ _COUNTER_WIDTH = 15 - 3 - len(POD)
 
 def checksum(id15: str) -> str:
     """The three checksum characters of a 15-character id."""
-    return "".join(
-        _CHECKSUM_ALPHABET[sum(1 << j for j, c in enumerate(id15[i : i + 5]) if "A" <= c <= "Z")] for i in (0, 5, 10)
-    )
+    return _chunk_checksum(id15[0:5]) + _chunk_checksum(id15[5:10]) + _chunk_checksum(id15[10:15])
+
+
+@lru_cache(maxsize=16384)
+def _chunk_checksum(chunk: str) -> str:
+    # Bit i is set when character i of the 5-character chunk is an upper-case letter. Chunks repeat a lot
+    # (the key prefix and pod, runs of zeros), hence the cache.
+    return _CHECKSUM_ALPHABET[sum(1 << j for j, c in enumerate(chunk) if "A" <= c <= "Z")]
 
 
 def to18(record_id: str) -> str:
