@@ -328,6 +328,16 @@ def test_missing_parent_is_null_at_the_level_where_the_chain_breaks(org: Org) ->
     assert any(r["Parent"] and r["Parent"]["Parent"] for r in records)
 
 
+def test_parent_paths_reach_five_levels_and_no_further(org: Org) -> None:
+    five = "Parent.Parent.Parent.Parent.Parent.Name"
+    records = run(org, f"SELECT Id, {five} FROM Account WHERE Id = '{org.accounts[0]['Id']}'")
+    assert records == [{"Id": org.accounts[0]["Id"], "Parent": None}]
+    with pytest.raises(SalesforceApiError) as caught:
+        org.store.query(f"SELECT Id, Parent.{five} FROM Account")
+    assert caught.value.error_code == "MALFORMED_QUERY"
+    assert "more than 5 levels away from the root entity object" in caught.value.message
+
+
 def test_custom_relationship_path_with_r_suffix(org: Org) -> None:
     records = run(
         org, "SELECT Id, SBQQ__Quote__r.SBQQ__Type__c, SBQQ__Quote__r.SBQQ__StartDate__c FROM Order ORDER BY Id"

@@ -161,8 +161,9 @@ class _Scope:
             raise query_error(
                 soql,
                 ref.pos,
-                "INVALID_FIELD",
-                f"{ref.text}: relationships can be at most {MAX_PARENT_DEPTH} levels deep in a field path",
+                "MALFORMED_QUERY",
+                f"SOQL statements cannot query relationships that are more than {MAX_PARENT_DEPTH} levels away from "
+                "the root entity object.",
             )
         obj, alias = self.obj, self.alias
         chain: list[tuple[str, ObjectDef, str]] = []
