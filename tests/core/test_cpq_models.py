@@ -32,6 +32,7 @@ def rec(sobject: str, record_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def order(record_id: str, number: str, effective: str, opportunity: str, quote: str, **fields: Any) -> Order:
+    values: dict[str, Any] = {"Status": "Activated", **fields}
     return Order.from_raw(
         rec(
             "Order",
@@ -41,8 +42,7 @@ def order(record_id: str, number: str, effective: str, opportunity: str, quote: 
             EffectiveDate=effective,
             OpportunityId=opportunity,
             SBQQ__Quote__c=quote,
-            Status="Activated",
-            **fields,
+            **values,
         )
     )
 
@@ -117,6 +117,9 @@ def history() -> CpqGraph:
         item("802S3", "801B", "0000000005", -30, revised="802S"),
         item("802X2", "801B", "0000000006", 1, revised="802X"),
         item("802Z", "801B", "0000000007", -5, revised="802GONE"),
+        # a draft amendment dated between the two: it must not change the quantities of activated ones
+        order("801D", "00000005", "2024-06-01", "006A", "a0QD", Status="Draft"),
+        item("802SD", "801D", "0000000008", 1000, revised="802S"),
     ]
     for record in records:
         graph.add(record)
@@ -129,9 +132,10 @@ def test_revisions_resolve_to_the_first_order_product_in_order(history: CpqGraph
     first = history.first_order_product(stacked)
     assert first is not None
     assert first.id == "802S"
-    assert [i.id for i in history.chain("802S")] == ["802S", "802S2", "802S3"]
+    assert [i.id for i in history.chain("802S")] == ["802S", "802S2", "802SD", "802S3"]
     assert history.quantity_through(history.order_items["802S2"]) == Decimal(120)
-    assert history.quantity_through(stacked) == Decimal(90)
+    assert history.quantity_through(stacked) == Decimal(90)  # the draft amendment in between is ignored
+    assert history.quantity_through(history.order_items["802SD"]) == Decimal(1120)
     # a product added by the first amendment is itself the first order product of its chain
     added = history.first_order_product(history.order_items["802X2"])
     assert added is not None
@@ -159,7 +163,7 @@ def test_amendments_and_renewals_find_the_order_that_created_their_contract(hist
     assert original is not None
     assert original.id == "801N"
     assert history.original_order_of(history.orders["801N"]) is None
-    assert [o.id for o in history.amendments_of("800C")] == ["801A", "801B"]
+    assert [o.id for o in history.amendments_of("800C")] == ["801A", "801D", "801B"]
     assert [o.id for o in history.scope_orders()] == ["801A", "801B", "801R"]
 
 

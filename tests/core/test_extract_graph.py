@@ -19,6 +19,7 @@ from cpq_desktop.core.extract import (
     OrderScope,
     UnsyncedScope,
 )
+from cpq_desktop.core.extract.describe import describe_for
 from cpq_desktop.core.mapping import MappingFile, MappingRow, merge
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import SandboxTLS
@@ -210,3 +211,68 @@ def test_an_org_without_multi_currency_is_read_without_currency_fields(single_cu
     assert result.order_count > 0
     assert "Order.CurrencyIsoCode" in result.left_out_fields
     assert all(o.currency is None and "CurrencyIsoCode" not in o.raw for o in result.graph.orders.values())
+
+
+AMENDMENT_SHOWCASES = (
+    "amendment-add-product",
+    "amendment-quantity-increase",
+    "amendment-quantity-decrease",
+    "amendment-cancel-line",
+    "termination",
+    "price-change",
+    "coterm-partial-month",
+    "invoice-owner-change",
+)
+
+
+def test_every_amendment_showcase_resolves_to_its_original_order_and_first_order_products(
+    big_org: ExtractOrg,
+) -> None:
+    showcases = [big_org.summary.showcase(key).records for key in AMENDMENT_SHOWCASES]
+    scope = OrderScope(order_ids=tuple(s["amendment_order"] for s in showcases))
+    result = Extractor(big_org.connect()).extract(scope)
+    graph = result.graph
+    assert result.problems == []
+    query = "SELECT Id, OrderId, Quantity, SBQQ__RevisedOrderProduct__c AS rev FROM OrderItem"
+    stored = {r["Id"]: r for r in big_org.rows(query)}
+    revisions = 0
+    for key, records in zip(AMENDMENT_SHOWCASES, showcases, strict=True):
+        amendment = graph.orders[records["amendment_order"]]
+        assert graph.is_amendment(amendment), key
+        original = graph.original_order_of(amendment)
+        assert original is not None
+        assert original.id == records["order"], key
+        for item in graph.items_of(amendment.id):
+            first = graph.first_order_product(item)
+            assert first is not None
+            if stored[item.id]["rev"] is None:
+                assert first.id == item.id  # an added product starts its own chain
+                continue
+            revisions += 1
+            assert first.id == stored[item.id]["rev"]
+            assert first.order_id == records["order"], key
+            expected = stored[first.id]["Quantity"] + sum(
+                r["Quantity"] for r in stored.values() if r["rev"] == first.id and r["OrderId"] == amendment.id
+            )
+            assert graph.quantity_through(item) == Decimal(str(expected)), key
+    assert revisions >= len(AMENDMENT_SHOWCASES) - 2  # add-product and co-term only add lines
+    cancelled = graph.order_items[big_org.summary.showcase("amendment-cancel-line").records["cancelled_item"]]
+    (revision,) = graph.revisions_of(cancelled.id)
+    assert graph.quantity_through(revision) == 0  # the line is removed
+
+
+def test_a_second_run_on_the_same_connection_does_not_describe_again(small_org: ExtractOrg) -> None:
+    connection = small_org.connect()
+    first = Extractor(connection).extract(UnsyncedScope())
+    described = describe_for(connection).described
+    assert "Order" in described
+    second = Extractor(connection).extract(UnsyncedScope())
+    assert second.api_calls == first.api_calls - len(described)
+
+
+def test_an_empty_scope_costs_only_its_resolution(small_org: ExtractOrg) -> None:
+    connection = small_org.connect()
+    result = Extractor(connection).extract(OrderScope(order_numbers=("99999999",)))
+    assert result.api_calls == 1
+    assert len(result.graph) == 0
+    assert [p.sobject for p in result.problems] == ["Order"]

@@ -72,6 +72,7 @@ class CpqGraph(BaseModel):
     _product_schedules_by_product: dict[str, list[ProductConsumptionSchedule]] = PrivateAttr(default_factory=dict)
     _rates_by_schedule: dict[str, list[ConsumptionRate]] = PrivateAttr(default_factory=dict)
     _orders_by_quote: dict[str, Order] = PrivateAttr(default_factory=dict)
+    _scope: frozenset[str] = PrivateAttr(default_factory=frozenset)
 
     def model_post_init(self, context: Any) -> None:
         self.reindex()
@@ -97,9 +98,10 @@ class CpqGraph(BaseModel):
         return tables[type(record)]
 
     def add(self, record: SfRecord) -> None:
-        """Add a record (the first copy of an id wins; the same query gives the same copy). Call
-        :meth:`reindex` once done adding."""
-        self._table(record).setdefault(record.id, record)
+        """Add a record (the first copy of an id wins; the same query gives the same copy). :meth:`get`
+        sees it at once; call :meth:`reindex` once done adding for the other lookups."""
+        kept = self._table(record).setdefault(record.id, record)
+        self._index.setdefault(record.id, kept)
 
     def reindex(self) -> None:
         """Rebuild the lookups after records were added."""
@@ -121,6 +123,7 @@ class CpqGraph(BaseModel):
         ):
             index.update(table)
         self._index = index
+        self._scope = frozenset(self.scope_order_ids)
         by_order: dict[str, list[OrderItem]] = defaultdict(list)
         revisions: dict[str, list[OrderItem]] = defaultdict(list)
         for item in self.order_items.values():
@@ -168,7 +171,8 @@ class CpqGraph(BaseModel):
         return [self.orders[i] for i in self.scope_order_ids if i in self.orders]
 
     def in_scope(self, order_id: str) -> bool:
-        return order_id in set(self.scope_order_ids)
+        """Is the order one to sync (not context read for an amendment or renewal)?"""
+        return order_id in self._scope
 
     def items_of(self, order_id: str) -> list[OrderItem]:
         """An order's products by ``OrderItemNumber``."""
@@ -227,12 +231,16 @@ class CpqGraph(BaseModel):
 
     def quantity_through(self, item: OrderItem) -> Decimal:
         """The line's quantity once ``item``'s order is applied: the sum of the chain's deltas up to and
-        including that order (Zuora's new quantity for an UpdateProduct; 0 means the line is removed)."""
+        including that order (Zuora's new quantity for an UpdateProduct; 0 means the line is removed).
+        Revisions in other orders that are not activated (a draft amendment) do not count."""
         origin_id = item.first_order_product_id
         limit = _order_key(self.orders.get(item.order_id))
         total = Decimal(0)
         for link in self.chain(origin_id):
-            if _order_key(self.orders.get(link.order_id)) <= limit:
+            order = self.orders.get(link.order_id)
+            if link.order_id != item.order_id and order is not None and order.status not in (None, "Activated"):
+                continue
+            if _order_key(order) <= limit:
                 total += link.quantity
         return total
 

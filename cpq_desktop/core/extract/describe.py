@@ -8,11 +8,14 @@ are known statically, so walking ``SBQQ__OrderProduct__r.Order.CurrencyIsoCode``
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceResourceNotFound
+
+from cpq_desktop.core.salesforce.connection import SalesforceConnection
 
 # (object, relationship name lower-cased) -> the object the relationship points at (salesforce-api.md §4.1)
 KNOWN_RELATIONSHIPS: dict[tuple[str, str], str] = {
@@ -141,3 +144,14 @@ class OrgDescribe:
             return (current, currency) if currency is not None else None
         found = (self.fields(current) or {}).get(name.lower())
         return (current, found) if found is not None else None
+
+
+_BY_CONNECTION: weakref.WeakKeyDictionary[SalesforceConnection, OrgDescribe] = weakref.WeakKeyDictionary()
+
+
+def describe_for(connection: SalesforceConnection) -> OrgDescribe:
+    """The describe cache of a connection: an org is described once per connection, not once per sync."""
+    found = _BY_CONNECTION.get(connection)
+    if found is None:
+        found = _BY_CONNECTION[connection] = OrgDescribe(connection.call)
+    return found

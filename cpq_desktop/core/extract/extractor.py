@@ -16,6 +16,7 @@ record. Above a configurable number of orders the same queries run through Bulk 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,7 +41,7 @@ from cpq_desktop.core.cpq.models import (
     Subscription,
 )
 from cpq_desktop.core.cpq.records import SfRecord
-from cpq_desktop.core.extract.describe import OrgDescribe
+from cpq_desktop.core.extract.describe import OrgDescribe, describe_for
 from cpq_desktop.core.extract.fields import FieldPlanner, SelectPlan
 from cpq_desktop.core.extract.problems import ExtractionProblem
 from cpq_desktop.core.extract.queries import QueryRunner
@@ -59,6 +60,7 @@ from cpq_desktop.core.mapping.model import MappingFile
 from cpq_desktop.core.salesforce.connection import SalesforceConnection
 
 RATES_RELATIONSHIP = "SBQQ__OrderItemConsumptionRates__r"
+log = logging.getLogger(__name__)
 
 
 class ExtractionSettings(BaseModel):
@@ -92,15 +94,14 @@ def _nested(raw: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
     return dict(node) if isinstance(node, Mapping) else None
 
 
-def _project(raw: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:
-    """``raw`` cut down to ``paths`` (and ``attributes``): a parent reached through different relationship
-    paths carries different extra nesting, and the graph keeps one canonical copy."""
+def _shape(paths: Iterable[str]) -> dict[str, Any]:
+    """The nesting of ``paths`` as a tree of lower-cased names (leaves are empty dicts)."""
     tree: dict[str, Any] = {}
     for path in paths:
         node = tree
         for part in path.split("."):
             node = node.setdefault(part.lower(), {})
-    return _cut(raw, tree)
+    return tree
 
 
 def _cut(raw: Mapping[str, Any], tree: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,7 +121,7 @@ class Extractor:
     """Scope resolution and extraction over one Salesforce connection.
 
     ``mapping`` decides which fields are read besides the connector's own (the shipped defaults when
-    omitted); ``describe`` may be shared between runs so the org is described once per session.
+    omitted). Describe metadata is kept per connection, so later runs on it don't describe again.
     """
 
     def __init__(
@@ -136,7 +137,7 @@ class Extractor:
         self.mapping = mapping if mapping is not None else merge(MappingFile())
         self.options = options if options is not None else ConnectorOptions()
         self.settings = settings if settings is not None else ExtractionSettings()
-        self.describe = describe if describe is not None else OrgDescribe(connection.call)
+        self.describe = describe if describe is not None else describe_for(connection)
 
     def _runner(self, *, bulk: bool) -> QueryRunner:
         return QueryRunner(
@@ -253,15 +254,35 @@ class Extractor:
         resolver = self._runner(bulk=False)
         resolved = self._resolve(scope, resolver)
         bulk = len(resolved.order_ids) > self.settings.bulk_threshold
+        if not resolved.order_ids and not resolved.account_ids:
+            log.info("Read %s: nothing to sync (%d API calls)", scope.describe(), resolver.queries)
+            return ExtractionResult(
+                graph=CpqGraph(),
+                problems=resolver.problems,
+                api_calls=self.connection.api_calls - calls_before,
+                queries=resolver.queries,
+            )
         runner = self._runner(bulk=bulk)
         runner.problems.extend(resolver.problems)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
         run = _Run(runner, plan, resolved)
         run.execute()
+        calls = self.connection.api_calls - calls_before
+        log.info(
+            "Read %s: %d orders to sync, %d records, %d problems, %d Salesforce API calls (%s)",
+            scope.describe(),
+            len(run.graph.scope_order_ids),
+            len(run.graph),
+            len(runner.problems),
+            calls,
+            "Bulk API 2.0" if bulk else "REST",
+        )
+        if plan.left_out:
+            log.info("Fields this org does not have, left out: %s", ", ".join(plan.left_out))
         return ExtractionResult(
             graph=run.graph,
             problems=runner.problems,
-            api_calls=self.connection.api_calls - calls_before,
+            api_calls=calls,
             queries=resolver.queries + runner.queries,
             used_bulk=bulk,
             left_out_fields=list(plan.left_out),
@@ -276,6 +297,7 @@ class _Run:
         self.plan = plan
         self.resolved = resolved
         self.graph = CpqGraph(scope_order_ids=list(resolved.order_ids), scope_account_ids=list(resolved.account_ids))
+        self.shapes = {sobject: _shape(paths) for sobject, paths in plan.shapes.items()}
 
     def problem(self, sobject: str, record_id: str | None, message: str) -> None:
         self.runner.problems.append(ExtractionProblem(sobject=sobject, record_id=record_id, message=message))
@@ -284,11 +306,15 @@ class _Run:
         return ", ".join(fields)
 
     def _parent(self, model: type[SfRecord], raw: Mapping[str, Any], prefix: str) -> SfRecord | None:
-        """The parent record nested at ``prefix``, in its canonical shape."""
+        """The parent record nested at ``prefix``, cut down to its canonical shape: a parent reached through
+        different relationship paths carries different extra nesting, and the graph keeps one copy."""
         nested = _nested(raw, prefix)
         if nested is None:
             return None
-        return self._typed(model, _project(nested, self.plan.shapes[model.SOBJECT]))
+        known = self.graph.get(nested.get("Id"))
+        if known is not None and isinstance(known, model):
+            return known
+        return self._typed(model, _cut(nested, self.shapes[model.SOBJECT]))
 
     def _typed(self, model: type[SfRecord], raw: Mapping[str, Any] | None) -> SfRecord | None:
         if raw is None:
