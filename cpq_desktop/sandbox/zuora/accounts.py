@@ -165,6 +165,9 @@ def register(router: Router) -> None:
 # -- creation (shared with the Orders API) ----------------------------------------------------------
 
 
+PAYMENT_METHOD_KEYS = ("creditCard", "paymentMethod", "hpmCreditCardPaymentMethodId", "paymentMethodId")
+
+
 def check_currency(settings: TenantSettings, currency: str, resource: int = RES_ACCOUNT) -> None:
     if currency not in settings.currencies:
         raise errors.invalid_value(
@@ -206,6 +209,12 @@ def create_account(
     parent = fields.get("parentId")
     if parent and get_account(db, parent) is None:
         raise errors.invalid_value(RES_ACCOUNT, f"The parent account '{parent}' does not exist.")
+    if fields.get("autoPay") and not any(fields.get(k) for k in PAYMENT_METHOD_KEYS):
+        raise errors.business_rule(
+            RES_ACCOUNT,
+            "autoPay is true but no payment method was given; send creditCard, paymentMethod or "
+            "hpmCreditCardPaymentMethodId, or set autoPay to false.",
+        )
     record: dict[str, Any] = {k: fields[k] for k in ACCOUNT_FIELDS if fields.get(k) is not None}
     record["accountNumber"] = allocate_number(db, store, fields.get("accountNumber"))
     record.setdefault("billCycleDay", 0)
@@ -316,7 +325,13 @@ def _contact_fields(body: dict[str, Any], key: str) -> dict[str, Any] | None:
 def create_account_handler(req: ZRequest) -> dict[str, Any]:
     body = req.json_object()
     validation.check(body, CREATE_ACCOUNT, RES_ACCOUNT, req.settings, custom_object="Account")
-    if body.get("billCycleDay") is None and body.get("subscription") is None:
+    if body.get("subscription") is not None:
+        raise errors.business_rule(
+            RES_ACCOUNT,
+            "Creating a subscription with the account (the legacy 'subscription' option) is not supported "
+            "here; create the account, then the subscription with POST /v1/orders.",
+        )
+    if body.get("billCycleDay") is None:
         raise errors.missing_field(RES_ACCOUNT, "billCycleDay")
     bill_to = _contact_fields(body, "billToContact")
     assert bill_to is not None  # required by CREATE_ACCOUNT

@@ -149,6 +149,8 @@ def test_orders_spelling_postal_code_is_an_unknown_field_here(zuora: requests.Se
         ({"name": "x" * 256}, 20),
         ({"Unknown__c": "x"}, 21),
         ({"qty": 1}, 21),
+        ({"autoPay": True}, 30),
+        ({"subscription": {"termType": "EVERGREEN"}}, 30),
     ],
 )
 def test_wrong_values_are_rejected(zuora: requests.Session, change: dict[str, Any], category: int) -> None:
