@@ -69,6 +69,15 @@ def connect(org: SalesforceOrg, tenant: ZuoraTenant, ca_file: Path) -> tuple[Sal
     return salesforce, zuora
 
 
+def give_states(salesforce: SalesforceConnection, *, keep_missing: str) -> None:
+    """The generator leaves the state empty outside North America; the connector needs country and state
+    (connector-spec §2.1), so the admin fills them in — except on the showcase of a missing address."""
+    rows = salesforce.call(lambda sf: sf.query_all("SELECT Id, BillingCity FROM Account WHERE BillingState = null"))
+    for row in rows["records"]:
+        if row["Id"] != keep_missing:
+            salesforce.call(lambda sf, r=row: sf.Account.update(r["Id"], {"BillingState": r["BillingCity"] or "-"}))
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     data = tmp_path_factory.mktemp("planning")
@@ -80,6 +89,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     org.start()
     tenant.start()
     salesforce, zuora = connect(org, tenant, tls.ca_file)
+    give_states(salesforce, keep_missing=summary.showcase("missing-billing-address").records["account"])
     try:
         yield Env(org, tenant, summary, salesforce, zuora)
     finally:
@@ -132,9 +142,11 @@ def termed(start: str, end: str, months: int) -> dict[str, Any]:
 def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscription(env: Env) -> None:
     records = env.records("new-subscriptions")
     plan = env.plan_account("new-subscriptions")
-    assert plan.problems == [] and plan.held_back == []
+    assert plan.problems == []
+    assert plan.held_back == []
     account = plan.step(f"account:{records['account']}")
-    assert account.request.method == "POST" and account.request.path == "/v1/accounts"
+    assert account.request.method == "POST"
+    assert account.request.path == "/v1/accounts"
     assert account.request.body == {
         "name": "Sterling Foods plc",
         "crmId": records["account"],
@@ -188,9 +200,16 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
         "TriggerEvent": "ContractEffective",
         "UOM": "Each",
     }
+    # a price in every currency with a price book entry (orders override it; §2.8)
     assert charge["ProductRatePlanChargeTierData"] == {
-        "ProductRatePlanChargeTier": [{"Currency": "USD", "Price": 36000.0}]
+        "ProductRatePlanChargeTier": [
+            {"Currency": "EUR", "Price": 33120.0},
+            {"Currency": "GBP", "Price": 28440.0},
+            {"Currency": "JPY", "Price": 5400000.0},
+            {"Currency": "USD", "Price": 36000.0},
+        ]
     }
+    assert rate_plan.request.body["ActiveCurrencies"] == ["EUR", "GBP", "JPY", "USD"]
 
     order = order_step(plan, records["order"])
     body = order.request.body
@@ -227,7 +246,8 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
         }
     ]
     assert set(order.depends_on) >= {f"account:{records['account']}", "catalog:prpc:01t8d0000000005AAA"}
-    assert order.lookup is not None and order.lookup.value == "00000001"
+    assert order.lookup is not None
+    assert order.lookup.value == "00000001"
 
 
 def test_usage_subscription_sends_converted_tiers(env: Env) -> None:
@@ -309,7 +329,8 @@ def test_one_time_products_become_order_line_items(env: Env) -> None:
 def test_amendment_chain_add_update_cancel_then_stacked_amendment_and_renewal(env: Env) -> None:
     records = env.records("amendment-chain")
     plan = env.plan_account("amendment-chain")
-    assert plan.problems == [] and plan.held_back == []
+    assert plan.problems == []
+    assert plan.held_back == []
     first = order_step(plan, records["amendment_order"])
     body = first.request.body
     assert body["orderDate"] == "2025-05-01"
@@ -370,7 +391,8 @@ def test_quantity_decrease_and_cancelled_line(env: Env) -> None:
     (action,) = [a for s in step.request.body["subscriptions"] for a in s["orderActions"]]
     assert action["type"] == "UpdateProduct"
     pricing = action["updateProduct"]["chargeUpdates"][0]["pricing"]["recurringPerUnit"]
-    assert list(pricing) == ["quantity"] and pricing["quantity"] > 0
+    assert list(pricing) == ["quantity"]
+    assert pricing["quantity"] > 0
     cancel = env.records("amendment-cancel-line")
     plan = env.plan_account("amendment-cancel-line")
     body = order_step(plan, cancel["amendment_order"]).request.body
@@ -513,7 +535,8 @@ def test_mdq_ramp_order_is_refused_with_the_workaround(env: Env) -> None:
     records = env.records("mdq-ramp")
     plan = env.plan_account("mdq-ramp")
     (problem,) = plan.problems
-    assert problem.record.id == records["order"] and problem.error_class is ErrorClass.UNSUPPORTED
+    assert problem.record.id == records["order"]
+    assert problem.error_class is ErrorClass.UNSUPPORTED
     assert "Order By Quote Line Group" in problem.message
     assert plan.steps_of(StepKind.CREATE_ORDER) == []
 
@@ -525,10 +548,12 @@ def test_missing_billing_address_fails_the_account_and_holds_its_orders(env: Env
     records = env.records("missing-billing-address")
     plan = env.plan_account("missing-billing-address")
     (problem,) = plan.problems
-    assert problem.error_class is ErrorClass.MISSING_BILLING_ADDRESS and problem.record.id == records["account"]
+    assert problem.error_class is ErrorClass.MISSING_BILLING_ADDRESS
+    assert problem.record.id == records["account"]
     assert "Fill in the account's Billing Address" in problem.message
     (held,) = plan.held_back
-    assert held.record.id == records["order"] and held.blocked_by is not None
+    assert held.record.id == records["order"]
+    assert held.blocked_by is not None
     assert held.blocked_by.id == records["account"]
     assert plan.steps == []
 
@@ -538,7 +563,8 @@ def test_amendment_whose_original_is_not_synced_is_held_back(env: Env) -> None:
     plan = env.plan(OrderScope(order_ids=(records["amendment_order"],)))
     (held,) = plan.held_back
     assert held.record.id == records["amendment_order"]
-    assert "not in Zuora yet" in held.reason and "sync the original order first" in held.reason
+    assert "not in Zuora yet" in held.reason
+    assert "sync the original order first" in held.reason
     assert plan.steps_of(StepKind.CREATE_ORDER) == []
 
 
@@ -637,3 +663,17 @@ def test_replanning_after_the_original_is_in_zuora_plans_no_duplicates(env: Env)
     assert action["type"] == "UpdateProduct"
     assert set(action["updateProduct"]) == {"ratePlanId", "chargeUpdates"}  # found in Zuora by its anchor
     assert step.depends_on == []
+
+
+def test_whole_org_plan_is_accepted_by_zuora_and_a_second_plan_writes_nothing(env: Env) -> None:
+    plan = env.plan(UnsyncedScope())
+    _write(env, plan)  # raises on the first request the Zuora sandbox refuses
+    again = env.plan(UnsyncedScope())
+    assert again.steps == []
+    assert len(again.already_in_zuora) == len(plan.steps_of(StepKind.CREATE_ORDER)) + len(
+        [a for a in plan.already_in_zuora]
+    )
+    assert {p.record.id for p in again.problems} == {p.record.id for p in plan.problems}
+    seats = env.zuora.get("/v1/subscriptions/SUB-0000007").body
+    charges = [c for rp in seats["ratePlans"] for c in rp["ratePlanCharges"] if c["number"] == "0000000010"]
+    assert charges[-1]["quantity"] == 90  # the stacked amendments applied: 100 → 120 → 90

@@ -23,18 +23,13 @@ from cpq_desktop.core.sync.plan import (
 )
 
 ACCOUNT_OUTPUTS = ["accountId", "accountNumber", "billToContactId", "soldToContactId"]
-# connector-spec §2.1 asks for "at least country and state"; a state is only demanded where the country
-# has states Zuora checks (US, Canada) — most other countries' addresses have none
-_STATE_COUNTRIES = frozenset({"us", "usa", "united states", "united states of america", "ca", "can", "canada"})
 
 
 def _missing_address(record: dict[str, Any]) -> list[str]:
-    country = str(record.get("BillingCountry") or record.get("BillingCountryCode") or "").strip()
-    state = str(record.get("BillingState") or record.get("BillingStateCode") or "").strip()
-    missing = [] if country else ["country"]
-    if not state and (not country or country.casefold() in _STATE_COUNTRIES):
-        missing.append("state")
-    return missing
+    """The parts of the billing address the connector insists on (connector-spec §2.1: "at least
+    country and state" — Zuora computes tax from them) that the account lacks."""
+    parts = (("country", "BillingCountry", "BillingCountryCode"), ("state", "BillingState", "BillingStateCode"))
+    return [label for label, name, code in parts if not str(record.get(name) or record.get(code) or "").strip()]
 
 
 def _accounts_contact(contact: Any) -> Any:
@@ -79,8 +74,8 @@ def ensure_account(ctx: PlanContext, account_id: str) -> str:
             raise RecordFailed(
                 ErrorClass.MISSING_BILLING_ADDRESS,
                 f"Account {record.get('Name')!r} ({account_id}) has no billing {' or '.join(missing)}; Zuora needs "
-                "a Bill To contact with a country (and a state in the US and Canada). Fill in the account's "
-                "Billing Address in Salesforce, then sync again.",
+                "a Bill To contact with at least country and state (it computes tax from them). Fill in the "
+                "account's Billing Address in Salesforce, then sync again.",
             )
         with ctx.collecting() as dependencies:
             body = ctx.apply(pairs.ACCOUNT.id, record)

@@ -71,22 +71,27 @@ def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[
 def _tier_data(ctx: PlanContext, product_id: str) -> dict[str, Any]:
     """A catalog price per currency the product is sold in (a placeholder: orders override the price)."""
     prices: dict[str, float] = {}
+    for entry in ctx.graph.where("PricebookEntry", "Product2Id", product_id):
+        prices.setdefault(ctx.currency_of(entry), float(entry.get("UnitPrice") or 0))
     for item in ctx.graph.where("OrderItem", "Product2Id", product_id):
         prices.setdefault(ctx.currency_of(item), float(item.get("ListPrice") or item.get("UnitPrice") or 0))
-    if not prices:
-        prices[ctx.default_currency] = 0.0
+    # Zuora wants a price in its default currency on every charge, whatever the lines use
+    prices.setdefault(ctx.default_currency, next(iter(prices.values()), 0.0))
     if not ctx.multi_currency:
-        prices = {ctx.default_currency: prices.get(ctx.default_currency, next(iter(prices.values())))}
+        prices = {ctx.default_currency: prices[ctx.default_currency]}
     return {"ProductRatePlanChargeTier": [{"Currency": c, "Price": p} for c, p in sorted(prices.items())]}
 
 
 def active_currencies(ctx: PlanContext, product_id: str) -> list[str] | None:
-    """The ``active_currencies`` derivation (multi-currency orgs): the org's currency and every currency an
-    order line of the product is in — the extraction reads no price book entries."""
+    """The ``active_currencies`` derivation (multi-currency orgs): every currency with a price book entry
+    for the product (plus the org's and its order lines' currencies)."""
     if not ctx.multi_currency:
         return None
-    items = ctx.graph.where("OrderItem", "Product2Id", product_id)
-    return sorted({ctx.currency_of(i) for i in items} | {ctx.default_currency})
+    records = [
+        *ctx.graph.where("PricebookEntry", "Product2Id", product_id),
+        *ctx.graph.where("OrderItem", "Product2Id", product_id),
+    ]
+    return sorted({ctx.currency_of(r) for r in records} | {ctx.default_currency})
 
 
 def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
@@ -186,12 +191,16 @@ def _as_list(body: dict[str, Any], key: str) -> None:
 
 
 def usage_placeholder_tier(ctx: PlanContext, record: dict[str, Any]) -> dict[str, Any]:
-    """The ``usage_placeholder_tier`` derivation: one tier 0–1 at price 0 in the schedule's currency."""
+    """The ``usage_placeholder_tier`` derivation: one tier 0–1 at price 0 in the schedule's currency (and
+    in Zuora's default currency, which every charge must price)."""
     schedule = record.get("ConsumptionSchedule") or {}
-    currency = ctx.currency_of(schedule) if ctx.multi_currency else ctx.default_currency
+    currencies = {ctx.default_currency}
+    if ctx.multi_currency:
+        currencies.add(ctx.currency_of(schedule))
     return {
         "ProductRatePlanChargeTier": [
             {"Currency": currency, "StartingUnit": 0, "EndingUnit": 1, "Price": 0, "PriceFormat": "Per Unit"}
+            for currency in sorted(currencies)
         ]
     }
 
@@ -226,6 +235,9 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
         product_value, product_step = _product_step(ctx, product, sku)
         plan_body = ctx.apply(pairs.USAGE_PRODUCT_RATE_PLAN.id, linked)
         plan_body["ProductId"] = product_value
+        if ctx.multi_currency:
+            schedule = linked.get("ConsumptionSchedule") or {}
+            plan_body.setdefault("ActiveCurrencies", sorted({ctx.default_currency, ctx.currency_of(schedule)}))
         _as_list(plan_body, "ExternalRatePlanIds")
         plan_step = f"catalog:prp:{link_id}"
         ctx.add_step(

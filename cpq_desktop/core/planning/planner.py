@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
@@ -238,6 +239,28 @@ def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
     return state
 
 
+PRICE_BOOK_BATCH = 200
+
+
+def _query_all(sf: Any, *, soql: str) -> Any:
+    return sf.query_all(soql)
+
+
+def read_price_book_entries(connection: SalesforceConnection, graph: RecordGraph) -> None:
+    """Add the active price book entries of the graph's products (their currencies and prices make the
+    catalog's active currencies and charge prices, connector-spec §2.8) — one query per 200 products."""
+    currency = ", CurrencyIsoCode" if any("CurrencyIsoCode" in o for o in graph.all("Order")) else ""
+    products = sorted(graph.ids("Product2"))
+    for start in range(0, len(products), PRICE_BOOK_BATCH):
+        ids = ", ".join(f"'{p}'" for p in products[start : start + PRICE_BOOK_BATCH])
+        soql = (
+            f"SELECT Id, Product2Id, UnitPrice, IsActive{currency} FROM PricebookEntry "
+            f"WHERE IsActive = true AND Product2Id IN ({ids})"
+        )
+        result: dict[str, Any] = connection.call(partial(_query_all, soql=soql))
+        graph.add("PricebookEntry", (dict(r) for r in result["records"]))
+
+
 def _default_currency(connection: SalesforceConnection) -> str:
     result: dict[str, Any] = connection.call(lambda sf: sf.query("SELECT DefaultCurrencyIsoCode FROM Organization"))
     records = result.get("records") or []
@@ -266,6 +289,7 @@ def plan_sync(
     mapping = mapping if mapping is not None else merge(MappingFile())
     extraction = Extractor(salesforce, mapping=mapping, options=options).extract(scope)
     graph = graph_from_cpq(extraction.graph)
+    read_price_book_entries(salesforce, graph)
     currency = _default_currency(salesforce)
     lookups = ZuoraLookups(zuora)
     state = lookup_zuora(lookups, graph)
