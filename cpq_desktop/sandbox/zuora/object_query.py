@@ -637,10 +637,14 @@ def _render(db: sqlite3.Connection, kind: ObjectType, record: Record, shape: Sha
     return out
 
 
-def _sort_key(name: str) -> Callable[[Record], tuple[bool, str]]:
-    def key(record: Record) -> tuple[bool, str]:
+def _sort_key(name: str) -> Callable[[Record], tuple[bool, float, str]]:
+    """Nulls last; numbers by value, everything else by text."""
+
+    def key(record: Record) -> tuple[bool, float, str]:
         value = _lookup(record, name)
-        return value is None, str(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return False, float(value), ""
+        return value is None, 0.0, "" if value is None else str(value)
 
     return key
 
