@@ -276,3 +276,23 @@ def test_an_empty_scope_costs_only_its_resolution(small_org: ExtractOrg) -> None
     assert result.api_calls == 1
     assert len(result.graph) == 0
     assert [p.sobject for p in result.problems] == ["Order"]
+
+
+def test_price_book_entries_of_every_product_and_the_org_currency_come_along(big_org: ExtractOrg) -> None:
+    yen = big_org.summary.showcase("multi-currency-jpy").records
+    graph = Extractor(big_org.connect()).extract(OrderScope(order_ids=(yen["order"],))).graph
+    assert graph.organization is not None
+    stored_org = big_org.rows("SELECT DefaultCurrencyIsoCode AS ccy FROM Organization")
+    assert graph.organization.default_currency == stored_org[0]["ccy"]
+    assert graph.orders[yen["order"]].currency == "JPY"
+    for product_id in {i.product_id for i in graph.items_of(yen["order"])}:
+        assert product_id is not None
+        stored = big_org.rows(
+            "SELECT Id, CurrencyIsoCode AS ccy, UnitPrice FROM PricebookEntry WHERE Product2Id = ? AND IsActive = 1",
+            (product_id,),
+        )
+        entries = graph.price_entries_of(product_id)
+        assert {(e.id, e.currency, e.unit_price) for e in entries} == {
+            (r["Id"], r["ccy"], Decimal(str(r["UnitPrice"]))) for r in stored
+        }
+        assert "JPY" in {e.currency for e in entries}

@@ -74,6 +74,7 @@ def test_an_amended_contract_without_its_original_order_is_reported(small_org: E
 def test_a_failing_batch_is_split_and_everything_is_still_read(small_org: ExtractOrg) -> None:
     orders = sync_order(small_org)[:6]
     connection = small_org.connect()
+    Extractor(connection).extract(OrderScope(order_ids=tuple(orders)))  # describes the org once
     clean = Extractor(connection).extract(OrderScope(order_ids=tuple(orders)))
     small_org.org.fail_next_queries(1)  # the first query of the next run times out
     recovered = Extractor(connection).extract(OrderScope(order_ids=tuple(orders)))

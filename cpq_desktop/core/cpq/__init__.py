@@ -1,8 +1,8 @@
 """The Salesforce CPQ graph a sync reads: typed records (raw REST record kept) and the amendment-chain helpers.
 
 - :mod:`.records` — the base record (typed fields plus the raw dict a mapping reads);
-- :mod:`.models` — Account, Contact, Product, schedules, Opportunity, Quote, Contract, Order, OrderItem,
-  CPQ Subscription, order item consumption schedules and rates;
+- :mod:`.models` — Organization, Account, Contact, Product, price book entries, schedules, Opportunity,
+  Quote, Contract, Order, OrderItem, CPQ Subscription, order item consumption schedules and rates;
 - :mod:`.graph` — every record of an extraction by id, and salesforce-api.md §4.4's chain resolution.
 """
 
@@ -18,6 +18,8 @@ from cpq_desktop.core.cpq.models import (
     OrderItem,
     OrderItemConsumptionRate,
     OrderItemConsumptionSchedule,
+    Organization,
+    PricebookEntry,
     Product,
     ProductConsumptionSchedule,
     Quote,
@@ -37,6 +39,8 @@ __all__ = [
     "OrderItem",
     "OrderItemConsumptionRate",
     "OrderItemConsumptionSchedule",
+    "Organization",
+    "PricebookEntry",
     "Product",
     "ProductConsumptionSchedule",
     "Quote",

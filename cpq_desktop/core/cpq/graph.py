@@ -28,6 +28,8 @@ from cpq_desktop.core.cpq.models import (
     Order,
     OrderItem,
     OrderItemConsumptionSchedule,
+    Organization,
+    PricebookEntry,
     Product,
     ProductConsumptionSchedule,
     Quote,
@@ -52,7 +54,9 @@ class CpqGraph(BaseModel):
     scope_account_ids: list[str] = Field(default_factory=list)
     accounts: dict[str, Account] = Field(default_factory=dict)
     contacts: dict[str, Contact] = Field(default_factory=dict)
+    organization: Organization | None = None
     products: dict[str, Product] = Field(default_factory=dict)
+    pricebook_entries: dict[str, PricebookEntry] = Field(default_factory=dict)
     consumption_schedules: dict[str, ConsumptionSchedule] = Field(default_factory=dict)
     consumption_rates: dict[str, ConsumptionRate] = Field(default_factory=dict)
     product_schedules: dict[str, ProductConsumptionSchedule] = Field(default_factory=dict)
@@ -73,6 +77,7 @@ class CpqGraph(BaseModel):
     _rates_by_schedule: dict[str, list[ConsumptionRate]] = PrivateAttr(default_factory=dict)
     _orders_by_quote: dict[str, Order] = PrivateAttr(default_factory=dict)
     _scope: frozenset[str] = PrivateAttr(default_factory=frozenset)
+    _entries_by_product: dict[str, list[PricebookEntry]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any) -> None:
         self.reindex()
@@ -84,6 +89,7 @@ class CpqGraph(BaseModel):
             Account: self.accounts,
             Contact: self.contacts,
             Product: self.products,
+            PricebookEntry: self.pricebook_entries,
             ConsumptionSchedule: self.consumption_schedules,
             ConsumptionRate: self.consumption_rates,
             ProductConsumptionSchedule: self.product_schedules,
@@ -100,6 +106,9 @@ class CpqGraph(BaseModel):
     def add(self, record: SfRecord) -> None:
         """Add a record (the first copy of an id wins; the same query gives the same copy). :meth:`get`
         sees it at once; call :meth:`reindex` once done adding for the other lookups."""
+        if isinstance(record, Organization):
+            self.organization = record
+            return
         kept = self._table(record).setdefault(record.id, record)
         self._index.setdefault(record.id, kept)
 
@@ -110,6 +119,7 @@ class CpqGraph(BaseModel):
             self.accounts,
             self.contacts,
             self.products,
+            self.pricebook_entries,
             self.consumption_schedules,
             self.consumption_rates,
             self.product_schedules,
@@ -155,6 +165,12 @@ class CpqGraph(BaseModel):
         self._rates_by_schedule = {
             k: sorted(v, key=lambda r: (r.processing_order or 0, r.lower_bound or Decimal(0))) for k, v in rates.items()
         }
+        entries: dict[str, list[PricebookEntry]] = defaultdict(list)
+        for entry in self.pricebook_entries.values():
+            entries[entry.product_id].append(entry)
+        self._entries_by_product = {
+            k: sorted(v, key=lambda e: (e.currency or "", e.pricebook_id or "", e.id)) for k, v in entries.items()
+        }
         self._orders_by_quote = {o.quote_id: o for o in sorted(self.orders.values(), key=_order_key) if o.quote_id}
 
     # -- lookups ------------------------------------------------------------------------------------------
@@ -195,6 +211,10 @@ class CpqGraph(BaseModel):
             if link.schedule_id == schedule_id:
                 return link
         return None
+
+    def price_entries_of(self, product_id: str) -> list[PricebookEntry]:
+        """A product's active price book entries (one per price book and currency)."""
+        return list(self._entries_by_product.get(product_id, ()))
 
     def rates_of(self, schedule_id: str) -> list[ConsumptionRate]:
         """A catalog consumption schedule's rates, in processing order."""

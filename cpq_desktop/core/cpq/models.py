@@ -86,6 +86,28 @@ class Product(SfRecord):
         return self.charge_type == "Usage" or bool(self.has_consumption_schedule)
 
 
+class PricebookEntry(_DecimalFields):
+    """A product's price in one price book and currency (the catalog's currencies and list prices, §2.8)."""
+
+    SOBJECT: ClassVar[str] = "PricebookEntry"
+
+    product_id: str = Field(alias="Product2Id")
+    pricebook_id: str | None = Field(default=None, alias="Pricebook2Id")
+    unit_price: Decimal | None = Field(default=None, alias="UnitPrice")
+    is_active: bool | None = Field(default=None, alias="IsActive")
+    currency: str | None = Field(default=None, alias="CurrencyIsoCode")
+
+
+class Organization(SfRecord):
+    """The org itself: its corporate currency is the default of records without a currency."""
+
+    SOBJECT: ClassVar[str] = "Organization"
+
+    name: str | None = Field(default=None, alias="Name")
+    default_currency: str | None = Field(default=None, alias="DefaultCurrencyIsoCode")
+    is_sandbox: bool | None = Field(default=None, alias="IsSandbox")
+
+
 class ConsumptionSchedule(SfRecord):
     SOBJECT: ClassVar[str] = "ConsumptionSchedule"
 

@@ -35,6 +35,8 @@ from cpq_desktop.core.cpq.models import (
     OrderItem,
     OrderItemConsumptionRate,
     OrderItemConsumptionSchedule,
+    Organization,
+    PricebookEntry,
     Product,
     ProductConsumptionSchedule,
     Quote,
@@ -42,7 +44,7 @@ from cpq_desktop.core.cpq.models import (
 )
 from cpq_desktop.core.cpq.records import SfRecord
 from cpq_desktop.core.extract.describe import OrgDescribe, describe_for
-from cpq_desktop.core.extract.fields import FieldPlanner, SelectPlan
+from cpq_desktop.core.extract.fields import ORGANIZATION_FIELDS, FieldPlanner, SelectPlan
 from cpq_desktop.core.extract.problems import ExtractionProblem
 from cpq_desktop.core.extract.queries import QueryRunner
 from cpq_desktop.core.extract.scope import (
@@ -265,7 +267,7 @@ class Extractor:
         runner = self._runner(bulk=bulk)
         runner.problems.extend(resolver.problems)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
-        run = _Run(runner, plan, resolved)
+        run = _Run(runner, plan, resolved, resolver)
         run.execute()
         calls = self.connection.api_calls - calls_before
         log.info(
@@ -292,8 +294,9 @@ class Extractor:
 class _Run:
     """One extraction: the queries, and turning their records into the graph."""
 
-    def __init__(self, runner: QueryRunner, plan: SelectPlan, resolved: ResolvedScope) -> None:
+    def __init__(self, runner: QueryRunner, plan: SelectPlan, resolved: ResolvedScope, rest: QueryRunner) -> None:
         self.runner = runner
+        self.rest = rest
         self.plan = plan
         self.resolved = resolved
         self.graph = CpqGraph(scope_order_ids=list(resolved.order_ids), scope_account_ids=list(resolved.account_ids))
@@ -346,6 +349,8 @@ class _Run:
             self._contacts(self.resolved.account_ids)
         self._parent_accounts()
         self._catalog()
+        self._price_book()
+        self._organization()
         self.graph.reindex()
         self._check()
 
@@ -509,6 +514,20 @@ class _Run:
         )
         for raw in self.runner.by_values("ConsumptionRate", template, schedule_ids):
             self._typed(ConsumptionRate, raw)
+
+    def _price_book(self) -> None:
+        """Active price book entries of every product read: the catalog's currencies and list prices."""
+        template = (
+            f"SELECT {self._select(self.plan.pricebook_entry)} FROM PricebookEntry "
+            "WHERE IsActive = true AND Product2Id IN {values} ORDER BY Product2Id"
+        )
+        for raw in self.runner.by_values("PricebookEntry", template, sorted(self.graph.products)):
+            self._typed(PricebookEntry, raw)
+
+    def _organization(self) -> None:
+        rows = self.rest.single("Organization", f"SELECT {', '.join(ORGANIZATION_FIELDS)} FROM Organization LIMIT 1")
+        if rows:
+            self._typed(Organization, rows[0])
 
     # -- consistency ---------------------------------------------------------------------------------------
 

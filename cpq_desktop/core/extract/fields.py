@@ -178,6 +178,8 @@ ITEM_RATE_FIELDS = (
 )
 SCHEDULE_FIELDS = ("Id", "Name", "Type", "RatingMethod", "BillingTerm", "BillingTermUnit", "UnitOfMeasure", "IsActive")
 PRODUCT_SCHEDULE_FIELDS = ("Id", "ProductId", "ConsumptionScheduleId")
+PRICEBOOK_ENTRY_FIELDS = ("Id", "Product2Id", "Pricebook2Id", "UnitPrice", "IsActive", "UseStandardPrice")
+ORGANIZATION_FIELDS = ("Id", "Name", "IsSandbox", "DefaultCurrencyIsoCode")
 RATE_FIELDS = ("Id", "ConsumptionScheduleId", "LowerBound", "UpperBound", "Price", "PricingMethod", "ProcessingOrder")
 
 # Fields only some orgs have: multi-currency, and the optional lookups of connector-spec §1.4.
@@ -228,6 +230,7 @@ class SelectPlan:
     contact: tuple[str, ...]
     product_schedule: tuple[str, ...]
     rate: tuple[str, ...]
+    pricebook_entry: tuple[str, ...]
     # Relationship prefixes of the order query whose nested records are accounts / contacts.
     order_account_prefixes: tuple[str, ...]
     order_contact_prefixes: tuple[str, ...]
@@ -332,6 +335,9 @@ class FieldPlanner:
             contact=self._finish("Contact", contact),
             product_schedule=self._finish("ProductConsumptionSchedule", product_schedule),
             rate=self._finish("ConsumptionRate", rate),
+            pricebook_entry=self._finish(
+                "PricebookEntry", [*_wanted(PRICEBOOK_ENTRY_FIELDS), Wanted(CURRENCY, optional=True)]
+            ),
             order_account_prefixes=_kept(order_select, account_prefixes),
             order_contact_prefixes=_kept(order_select, contact_prefixes),
             shapes=shapes,
