@@ -186,6 +186,7 @@ def test_renewals_start_the_day_after_the_old_contract_and_carry_its_quantities(
         "ON old.Id = op.SBQQ__RenewedContract__c JOIN Contract new ON new.Id = o.ContractId WHERE o.Type = 'Renewal'",
     )
     assert len(renewals) >= 15
+    added_total = 0
     for order in renewals:
         assert order["flag"] == 1
         assert order["old_renewal_opp"] == order["OpportunityId"]
@@ -216,6 +217,17 @@ def test_renewals_start_the_day_after_the_old_contract_and_carry_its_quantities(
         )
         assert len(renew_items) == len(renewed_lines)
         assert all(item["SBQQ__RevisedOrderProduct__c"] is None for item in renew_items)
+        added = rows(
+            store, "SELECT * FROM OrderItem WHERE OrderId = ? AND SBQQ__ContractAction__c = 'New'", (order["Id"],)
+        )
+        added_total += len(added)
+        for item in added:
+            if item["SBQQ__Subscription__c"]:
+                subscription = one(
+                    store, "SELECT * FROM SBQQ__Subscription__c WHERE Id = ?", (item["SBQQ__Subscription__c"],)
+                )
+                assert subscription["SBQQ__Contract__c"] == order["ContractId"]
+    assert added_total >= 2, "some renewals sell something new as well"
 
 
 # --- showcases ----------------------------------------------------------------------------------------------------

@@ -128,7 +128,11 @@ class DealMix:
             if index % 12 == 5:
                 self._amend(state)
         if index % 6 == 3 and not state.evergreen and any(chain.live for chain in state.chains):
-            self.cpq.renew(state, uplift=rng.choice((0.0, 3.0, 5.0, 7.0)))
+            # Some renewals also sell something new: a subscription the contract lacked, or onboarding.
+            owned = {chain.product.key for chain in state.chains if chain.live}
+            extras = [key for key in ("support", "api_calls", "training") if key not in owned]
+            add = [LineSpec(rng.choice(extras))] if extras and rng.random() < 0.3 else []
+            self.cpq.renew(state, uplift=rng.choice((0.0, 3.0, 5.0, 7.0)), add=add)
 
     def _lines(self, *, evergreen: bool, mdq: bool) -> list[LineSpec]:
         rng = self.ctx.rng
