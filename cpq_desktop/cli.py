@@ -85,6 +85,96 @@ def _add_mapping_parser(commands: Any) -> None:
     validate.set_defaults(handler=_mapping_validate)
 
 
+def _add_sync_parser(commands: Any) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="plan a sync from Salesforce CPQ to Zuora (with --dry-run: show every request, write nothing)",
+        description="Without scope flags, every activated order not yet synced is in scope.",
+    )
+    where = sync.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--sandbox",
+        dest="sandbox_dir",  # the top-level --sandbox (open the window on a sandbox) is a different switch
+        type=Path,
+        metavar="DIR",
+        help="use the sandbox serving from DIR (sandbox.json)",
+    )
+    where.add_argument("--profile", metavar="P", help="use the saved connection profile P")
+    sync.add_argument("--dry-run", action="store_true", help="plan only: print the requests, write nothing")
+    scope = sync.add_mutually_exclusive_group()
+    scope.add_argument("--order", action="append", metavar="ID_OR_NUMBER", help="an order (Id or Order Number)")
+    scope.add_argument("--account", action="append", metavar="ID", help="an account and its orders")
+    scope.add_argument("--changed-since", metavar="DATETIME", help="activated orders changed since (ISO 8601)")
+    sync.add_argument("--json", action="store_true", help="print the plan as JSON with every request body")
+    sync.set_defaults(handler=_sync)
+
+
+def _sync_scope(args: argparse.Namespace) -> Any:
+    import re
+    from datetime import datetime
+
+    from cpq_desktop.core.extract import AccountScope, ChangedSinceScope, OrderScope, UnsyncedScope
+
+    if args.order:
+        ids = tuple(o for o in args.order if re.fullmatch(r"[A-Za-z0-9]{15}([A-Za-z0-9]{3})?", o) and not o.isdigit())
+        numbers = tuple(o for o in args.order if o not in ids)
+        return OrderScope(order_ids=ids, order_numbers=numbers)
+    if args.account:
+        return AccountScope(account_ids=tuple(args.account))
+    if args.changed_since:
+        since = datetime.fromisoformat(args.changed_since.replace("Z", "+00:00"))
+        if since.tzinfo is None:
+            raise ValueError("--changed-since needs a UTC offset, e.g. 2025-01-31T00:00:00Z")
+        return ChangedSinceScope(since=since)
+    return UnsyncedScope()
+
+
+def _sync(args: argparse.Namespace) -> int:
+    import json
+
+    from simple_salesforce.exceptions import SalesforceError
+
+    from cpq_desktop.core.extract import ExtractionError
+    from cpq_desktop.core.planning import plan_sync
+    from cpq_desktop.core.planning.connections import (
+        ConnectionSetupError,
+        LoginFailedError,
+        open_profile,
+        open_sandbox,
+    )
+    from cpq_desktop.core.planning.report import format_plan
+    from cpq_desktop.core.zuora.errors import ZuoraError
+
+    if not args.dry_run:
+        return _fail("only dry runs (--dry-run) are available in this version; nothing was written")
+    try:
+        scope = _sync_scope(args)
+    except ValueError as exc:
+        return _fail(f"{exc}")
+    try:
+        connections = open_sandbox(args.sandbox_dir) if args.sandbox_dir else open_profile(args.profile)
+    except ConnectionSetupError as exc:
+        return _fail(str(exc))
+    except LoginFailedError as exc:
+        print(f"cpq-desktop: {exc}", file=sys.stderr)
+        return EXIT_CONNECT
+    try:
+        plan = plan_sync(
+            connections.salesforce,
+            connections.zuora,
+            profile=connections.profile,
+            scope=scope,
+            options=connections.options,
+        )
+    except (ZuoraError, ExtractionError, SalesforceError, OSError) as exc:
+        print(f"cpq-desktop: the plan could not be made: {exc}", file=sys.stderr)
+        return EXIT_CONNECT
+    finally:
+        connections.close()
+    print(json.dumps(plan.to_json_dict(), indent=2) if args.json else format_plan(plan))
+    return EXIT_RECORDS_FAILED if plan.problems or plan.held_back else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cpq-desktop",
@@ -102,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_sandbox_parser(commands)
     _add_mapping_parser(commands)
+    _add_sync_parser(commands)
     return parser
 
 

@@ -66,7 +66,10 @@ def ensure_account(ctx: PlanContext, account_id: str) -> str:
             f"account {account_id} was not read from Salesforce (is it deleted, or hidden from the integration user?)"
         )
     if account_id in ctx.failed:
-        raise HeldBackError(f"its account {ctx.failed[account_id].text()} cannot be synced", ctx.failed[account_id])
+        raise HeldBackError(
+            f"its account {ctx.failed[account_id].label or account_id} cannot be synced (see its problem)",
+            ctx.failed[account_id],
+        )
     account_ref_ = ref("Account", record, "Name")
     try:
         missing = _missing_address(record)
@@ -81,7 +84,9 @@ def ensure_account(ctx: PlanContext, account_id: str) -> str:
             body = ctx.apply(pairs.ACCOUNT.id, record)
     except RecordFailed as exc:
         ctx.fail(account_ref_, exc.error_class, exc.message)
-        raise HeldBackError(f"its account {account_ref_.text()} cannot be synced", account_ref_) from None
+        raise HeldBackError(
+            f"its account {account_ref_.label or account_ref_.id} cannot be synced (see its problem)", account_ref_
+        ) from None
     if not body.get("currency"):
         body["currency"] = ctx.default_currency
     for contact in ("billToContact", "soldToContact"):

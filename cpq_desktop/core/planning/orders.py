@@ -685,7 +685,9 @@ def plan_order(ctx: PlanContext, order: Record) -> None:
         account_id = order.get("AccountId")
         if account_id and str(account_id) in ctx.failed:
             blocker = ctx.failed[str(account_id)]
-            raise HeldBackError(f"its account {blocker.text()} cannot be synced", blocker)
+            raise HeldBackError(
+                f"its account {blocker.label or blocker.id} cannot be synced (see its problem)", blocker
+            )
         OrderPlanner(ctx, order).plan()
     except RecordFailed as exc:
         _undo(ctx, before)
