@@ -209,6 +209,11 @@ class OrgStore:
                 f"CREATE INDEX IF NOT EXISTS {quote_ident('ix_' + obj.name + '_SystemModstamp')} "
                 f"ON {quote_ident(obj.name)} (SystemModstamp)"
             )
+            # Covers the id snapshot every query cursor takes ("live rows, in id order") without reading rows.
+            self._conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {quote_ident('ix_' + obj.name + '_live')} "
+                f"ON {quote_ident(obj.name)} (IsDeleted, Id)"
+            )
 
     def _create_index(self, obj: ObjectDef, f: FieldDef) -> None:
         if f.type == "reference":

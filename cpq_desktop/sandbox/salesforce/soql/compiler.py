@@ -7,6 +7,7 @@ and every problem becomes the error the real API returns (INVALID_FIELD, INVALID
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -146,7 +147,8 @@ class _Scope:
         self.alias = f"{prefix}0"
         self.user_alias = user_alias.lower() if user_alias else None
         self.joins: dict[tuple[str, ...], tuple[str, ObjectDef]] = {}
-        self.join_sql: list[str] = []
+        # (alias, alias of the record it hangs off, LEFT JOIN clause), in the order they were needed.
+        self.join_sql: list[tuple[str, str, str]] = []
         self.mine = False  # USING SCOPE mine
 
     def resolve(self, ref: ast.FieldRef) -> _Resolved:
@@ -183,8 +185,12 @@ class _Scope:
                 join_alias = f"{self.prefix}{len(self.joins) + 1}"
                 live = "" if self.compiler.include_deleted else f" AND {join_alias}.IsDeleted = 0"
                 self.join_sql.append(
-                    f"LEFT JOIN {quote_ident(target.name)} {join_alias} "
-                    f"ON {join_alias}.Id = {alias}.{quote_ident(fdef.name)}{live}"
+                    (
+                        join_alias,
+                        alias,
+                        f"LEFT JOIN {quote_ident(target.name)} {join_alias} "
+                        f"ON {join_alias}.Id = {alias}.{quote_ident(fdef.name)}{live}",
+                    )
                 )
                 self.joins[key] = (join_alias, target)
             alias, obj = self.joins[key]
@@ -200,8 +206,18 @@ class _Scope:
             )
         return _Resolved(f"{alias}.{quote_ident(fdef.name)}", fdef, chain)
 
-    def from_sql(self) -> str:
-        return " ".join([f"{quote_ident(self.obj.name)} {self.alias}", *self.join_sql])
+    def from_sql(self, only_for: Sequence[str] | None = None) -> str:
+        """FROM with every join, or only the joins the SQL fragments ``only_for`` refer to (a LEFT JOIN on a
+        unique id changes no row count, so the others can go)."""
+        joins = self.join_sql
+        if only_for is not None:
+            text = " ".join(only_for)
+            needed = {alias for alias, _parent, _sql in joins if f"{alias}." in text}
+            for alias, parent, _sql in reversed(joins):
+                if alias in needed:
+                    needed.add(parent)
+            joins = [join for join in joins if join[0] in needed]
+        return " ".join([f"{quote_ident(self.obj.name)} {self.alias}", *(sql for _a, _p, sql in joins)])
 
     def live_filter(self) -> str:
         live = "1" if self.compiler.include_deleted else f"{self.alias}.IsDeleted = 0"
@@ -260,7 +276,8 @@ class Compiler:
         where_sql, where_params = self._where(query.where, scope)
         order_sql = self._order_by(query.order_by, scope, aggregate=False)
         # The cursor snapshots the matching ids in order, then builds each page from them (rows_sql).
-        sql = f"SELECT {scope.alias}.Id FROM {scope.from_sql()} WHERE {scope.live_filter()}"
+        from_sql = scope.from_sql(only_for=[where_sql, order_sql])
+        sql = f"SELECT {scope.alias}.Id FROM {from_sql} WHERE {scope.live_filter()}"
         if where_sql:
             sql += f" AND ({where_sql})"
         if order_sql:
@@ -401,7 +418,7 @@ class Compiler:
         if query.order_by:
             raise malformed(self.soql, call.pos, "ORDER BY is not allowed with COUNT()")
         where_sql, where_params = self._where(query.where, scope)
-        inner = f"SELECT 1 FROM {scope.from_sql()} WHERE {scope.live_filter()}"
+        inner = f"SELECT 1 FROM {scope.from_sql(only_for=[where_sql])} WHERE {scope.live_filter()}"
         if where_sql:
             inner += f" AND ({where_sql})"
         inner, params = self._limit_offset(inner, list(where_params), query)
