@@ -70,6 +70,13 @@ class ZuoraTenant:
             self._server = None
         self.store.close()
 
+    def __enter__(self) -> ZuoraTenant:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     @property
     def url(self) -> str:
         if self._server is None:
