@@ -11,18 +11,20 @@ from typing import Any
 import pytest
 
 from cpq_desktop.core.zuora.client import Exchange, RetryPolicy, ZuoraClient, ZuoraConnection
-from cpq_desktop.core.zuora.errors import ZuoraApiError, ZuoraAuthError, ZuoraOutcomeUnknown
+from cpq_desktop.core.zuora.errors import ZuoraApiError, ZuoraAuthError, ZuoraConnectionError, ZuoraOutcomeUnknown
 from cpq_desktop.sandbox.tls import create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
 
-FAST_RETRY = RetryPolicy(attempts=8, base_delay_s=0.01, max_delay_s=0.05, max_retry_after_s=0.05)
+FAST_RETRY = RetryPolicy(attempts=12, base_delay_s=0.01, max_delay_s=0.05, max_retry_after_s=0.05)
 
 
 @pytest.fixture(scope="module")
 def tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZuoraTenant]:
     data_dir = tmp_path_factory.mktemp("zuora-client")
-    with ZuoraTenant(data_dir / "zuora", create_tls(data_dir)) as tenant:
-        yield tenant
+    tenant = ZuoraTenant(data_dir / "zuora", create_tls(data_dir))
+    tenant.start()
+    yield tenant
+    tenant.stop()
 
 
 @pytest.fixture
@@ -101,10 +103,11 @@ def test_expired_token_is_renewed_once_and_the_call_goes_through(
 
 
 def test_server_errors_are_retried_until_they_pass(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
-    tenant.set_faults(error_share=0.5, error_statuses=[500, 502, 503, 504], seed=7)
+    # Seeded, and the calls are sequential: the same requests meet the same faults on every run.
+    tenant.set_faults(error_share=0.3, error_statuses=[500, 502, 503, 504], seed=7)
     exchanges: list[Exchange] = []
     with ZuoraClient(connection, retry=FAST_RETRY, on_exchange=exchanges.append) as client:
-        for _ in range(10):
+        for _ in range(20):
             assert client.get("/v1/catalog/products").status == 200
     statuses = {e.status for e in exchanges}
     assert statuses & {500, 502, 503, 504}, "the fault injection should have produced some errors"
@@ -113,8 +116,8 @@ def test_server_errors_are_retried_until_they_pass(tenant: ZuoraTenant, connecti
 def test_lost_answers_to_keyed_writes_are_resent_and_applied_once(
     tenant: ZuoraTenant, connection: ZuoraConnection
 ) -> None:
-    crm_ids = [uuid.uuid4().hex[:18] for _ in range(6)]
-    tenant.set_faults(lost_response_share=0.5, seed=3)
+    crm_ids = [uuid.uuid4().hex[:18] for _ in range(10)]
+    tenant.set_faults(lost_response_share=0.3, seed=3)
     exchanges: list[Exchange] = []
     with ZuoraClient(connection, retry=FAST_RETRY, on_exchange=exchanges.append) as client:
         for crm_id in crm_ids:
@@ -152,3 +155,12 @@ def test_concurrency_limit_answers_are_waited_out(tenant: ZuoraTenant, connectio
         tenant.set_concurrency_limit(40)
     assert statuses == [200] * 16
     assert any(e.status == 429 for e in exchanges), "8 callers against a limit of 2 should meet 429s"
+
+
+def test_unreachable_tenant_says_where_it_tried() -> None:
+    nowhere = ZuoraConnection(base_url="https://127.0.0.1:9", client_id="c", client_secret="s", timeout_s=2)
+    retry = RetryPolicy(attempts=2, base_delay_s=0.01, max_delay_s=0.01)
+    with ZuoraClient(nowhere, retry=retry) as client, pytest.raises(ZuoraConnectionError) as raised:
+        client.authenticate()
+    assert "https://127.0.0.1:9" in str(raised.value)
+    assert "after 2 attempts" in str(raised.value)

@@ -128,33 +128,43 @@ class ZuoraClient:
         return self.connection.base_url.rstrip("/") + "/" + path.lstrip("/")
 
     def _fetch_token(self) -> None:
+        """Mint a token; retried like any call, since asking for another token is harmless."""
         conn = self.connection
-        try:
-            response = self._session.post(
-                self._url("/oauth/token"),
-                data={
-                    "client_id": conn.client_id,
-                    "client_secret": conn.client_secret,
-                    "grant_type": "client_credentials",
-                },
-                timeout=conn.timeout_s,
-            )
-        except requests.RequestException as exc:
-            raise ZuoraConnectionError(
-                f"Could not reach Zuora at {conn.base_url} to log in ({type(exc).__name__}). "
-                "Check the REST endpoint in the profile and your network."
-            ) from None
-        with self._count_lock:
-            self.token_requests += 1
-        if response.status_code in (400, 401, 403):
-            raise ZuoraAuthError(
-                f"Zuora refused the OAuth client id {conn.client_id!r} or its secret (HTTP "
-                f"{response.status_code}). Check both in the profile; each tenant has its own OAuth client."
-            )
-        if response.status_code != 200:
-            raise ZuoraConnectionError(
-                f"Zuora's login endpoint answered HTTP {response.status_code}; try again in a few minutes."
-            )
+        attempt = 0
+        while True:
+            attempt += 1
+            failure: str
+            try:
+                response = self._session.post(
+                    self._url("/oauth/token"),
+                    data={
+                        "client_id": conn.client_id,
+                        "client_secret": conn.client_secret,
+                        "grant_type": "client_credentials",
+                    },
+                    timeout=conn.timeout_s,
+                )
+            except requests.RequestException as exc:
+                failure = f"could not be reached ({type(exc).__name__})"
+            else:
+                with self._count_lock:
+                    self.token_requests += 1
+                if response.status_code == 200:
+                    break
+                if response.status_code in (400, 401, 403):
+                    raise ZuoraAuthError(
+                        f"Zuora refused the OAuth client id {conn.client_id!r} or its secret (HTTP "
+                        f"{response.status_code}). Check both in the profile; each tenant has its own OAuth client."
+                    )
+                failure = f"answered HTTP {response.status_code}"
+                if response.status_code not in _RETRY_STATUSES:
+                    attempt = self.retry.attempts
+            if attempt >= self.retry.attempts:
+                raise ZuoraConnectionError(
+                    f"Zuora's login endpoint at {conn.base_url} {failure} after {attempt} attempts. "
+                    "Check the REST endpoint in the profile and your network, then try again."
+                )
+            self._backoff(attempt, None)
         payload = response.json()
         expires_in = float(payload.get("expires_in", 3599))
         self._token = str(payload["access_token"])
