@@ -1,9 +1,10 @@
 """The Orders API over HTTP: create orders (sync and async), poll async jobs, read orders and line items.
 
 Routes (zuora-api.md §3): ``POST /v1/orders``, ``POST /v1/async/orders``, ``GET /v1/async-jobs/{jobId}``,
-``GET /v1/orders/{orderNumber}``, ``GET /v1/order-line-items/{id}``, plus the subscription reads of
-:mod:`subscriptions_api`. The create response follows ``Zuora-Version``: ``subscriptionNumbers`` up to
-206.0, ``subscriptions`` from 223.0 (§1.4).
+``GET /v1/orders/{orderNumber}``, ``GET /v1/orders`` (also by subscription and by subscription owner),
+``GET /v1/order-line-items/{id}``, plus the subscription routes of :mod:`subscriptions_api`. The create
+response follows ``Zuora-Version``: ``subscriptionNumbers`` up to 206.0, ``subscriptions`` from 223.0
+(§1.4).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
@@ -23,12 +25,15 @@ from cpq_desktop.sandbox.zuora.orders_schema import RES_ASYNC_JOB, RES_ORDER, RE
 from cpq_desktop.sandbox.zuora.orders_store import SCHEMA, JobBook, OrderBook
 from cpq_desktop.sandbox.zuora.routing import json_response
 from cpq_desktop.sandbox.zuora.store import TenantStore
+from cpq_desktop.sandbox.zuora.validation import parse_date
 from cpq_desktop.sandbox.zuora.versions import SUBSCRIPTIONS_LIST, ZuoraVersion
 
 if TYPE_CHECKING:
     from cpq_desktop.sandbox.zuora.routing import Router, ZRequest
 
 JOB_TYPE = "AsyncCreateOrder"
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 40
 
 
 def register(router: Router) -> None:
@@ -36,7 +41,10 @@ def register(router: Router) -> None:
     router.add("POST", "/v1/orders", create_order_handler, pool=Pool.HIGH_VOLUME)
     router.add("POST", "/v1/async/orders", create_order_async_handler, pool=Pool.HIGH_VOLUME)
     router.add("GET", "/v1/async-jobs/{job_id}", get_job_handler)
+    router.add("GET", "/v1/orders", list_orders_handler)
     router.add("GET", "/v1/orders/{order_number}", get_order_handler)
+    router.add("GET", "/v1/orders/subscription/{subscription_number}", list_orders_handler)
+    router.add("GET", "/v1/orders/subscriptionOwner/{account_number}", list_orders_handler)
     router.add("GET", "/v1/order-line-items/{item_id}", get_line_item_handler)
     subscriptions_api.register(router)
 
@@ -131,6 +139,47 @@ def get_order_handler(req: ZRequest) -> dict[str, Any]:
     if order is None:
         raise errors.not_found(RES_ORDER, f"The order '{number}' does not exist.")
     return {"order": order, "success": True}
+
+
+def list_orders_handler(req: ZRequest) -> dict[str, Any]:
+    """``GET /v1/orders`` and its by-subscription / by-subscription-owner variants (``GetOrdersResponse``)."""
+    page = _whole(req.query.get("page", "1"), "page", 1)
+    size = _whole(req.query.get("pageSize", str(DEFAULT_PAGE_SIZE)), "pageSize", 1, MAX_PAGE_SIZE)
+    date_field = req.query.get("dateFilterOption", "orderDate")
+    if date_field not in ("orderDate", "updatedDate"):
+        raise errors.invalid_value(RES_ORDER, "'dateFilterOption' must be orderDate or updatedDate.")
+    start, end = (req.query.get(k) for k in ("startDate", "endDate"))
+    for name, value in (("startDate", start), ("endDate", end)):
+        if value is not None and parse_date(value) is None:
+            raise errors.invalid_value(RES_ORDER, f"'{name}' must be a date in the format YYYY-MM-DD.")
+    status = req.query.get("status")
+    with req.store.read() as db:
+        book = OrderBook(db)
+        if "subscription_number" in req.params:
+            orders = book.touching_subscription(req.params["subscription_number"])
+        elif "account_number" in req.params:
+            orders = book.for_subscription_owner(req.params["account_number"])
+        else:
+            orders = book.all()
+    selected = [
+        o
+        for o in orders
+        if (status is None or o["status"] == status)
+        and (start is None or o[date_field][:10] >= start)
+        and (end is None or o[date_field][:10] <= end)
+    ]
+    body: dict[str, Any] = {"orders": selected[(page - 1) * size : page * size], "success": True}
+    if page * size < len(selected):
+        query = {**req.query.to_dict(), "page": str(page + 1), "pageSize": str(size)}
+        body["nextPage"] = f"{req.raw.host_url.rstrip('/')}{req.path}?{urlencode(query)}"
+    return body
+
+
+def _whole(raw: str, name: str, low: int, high: int | None = None) -> int:
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise errors.invalid_value(RES_ORDER, f"'{name}' must be a whole number, {bounds}, not '{raw}'.")
+    return int(raw)
 
 
 def get_line_item_handler(req: ZRequest) -> dict[str, Any]:

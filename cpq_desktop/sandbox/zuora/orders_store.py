@@ -67,6 +67,27 @@ class OrderBook:
                 ],
             )
 
+    def all(self) -> list[dict[str, Any]]:
+        return [dict(json.loads(r[0])) for r in self.db.execute("SELECT doc FROM orders ORDER BY rowid")]
+
+    def touching_subscription(self, number: str) -> list[dict[str, Any]]:
+        """Orders with an order action on the subscription ``number``, oldest first."""
+        rows = self.db.execute(
+            "SELECT doc FROM orders WHERE EXISTS (SELECT 1 FROM json_each(doc, '$.subscriptions') "
+            "WHERE json_extract(value, '$.subscriptionNumber') = ?) ORDER BY rowid",
+            (number,),
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
+    def for_subscription_owner(self, account_number: str) -> list[dict[str, Any]]:
+        """Orders changing a subscription owned (at the time) by ``account_number``, oldest first."""
+        rows = self.db.execute(
+            "SELECT doc FROM orders WHERE EXISTS (SELECT 1 FROM json_each(doc, '$.subscriptions') "
+            "WHERE json_extract(value, '$.subscriptionOwnerAccountNumber') = ?) ORDER BY rowid",
+            (account_number,),
+        )
+        return [dict(json.loads(r[0])) for r in rows]
+
     def line_item(self, item_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT doc, order_number FROM order_line_items WHERE id = ?", (item_id,)).fetchone()
         if row is None:

@@ -449,3 +449,25 @@ def test_a_new_subscription_owner_account_is_created_with_the_order(
     assert (sub["accountName"], sub["invoiceOwnerAccountNumber"]) == ("Acme Subsidiary", subscribed.account_number)
     account = orders_client.ok("GET", f"/v1/accounts/{entry['subscriptionOwnerNumber']}")
     assert account["basicInfo"]["crmId"] == "0015g00000Sub01"
+
+
+def test_orders_are_listed_by_subscription_and_by_subscription_owner(
+    orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed
+) -> None:
+    amendment = orders_client.ok("POST", "/v1/orders", json=examples.b(subscribed))
+    number = subscribed.subscription_number
+    listed = orders_client.ok("GET", f"/v1/orders/subscription/{number}")["orders"]
+    assert [o["orderNumber"] for o in listed] == [subscribed.order_number, amendment["orderNumber"]]
+    assert [o["subscriptions"][0]["newVersion"] for o in listed] == [1, 2]
+
+    owned = orders_client.ok("GET", f"/v1/orders/subscriptionOwner/{subscribed.account_number}?pageSize=1")
+    assert [o["orderNumber"] for o in owned["orders"]] == [subscribed.order_number]
+    rest = orders_client.ok("GET", owned["nextPage"].replace(orders_client.base_url, ""))
+    assert [o["orderNumber"] for o in rest["orders"]] == [amendment["orderNumber"]]
+
+    in_june = orders_client.ok(
+        "GET", f"/v1/orders/subscription/{number}?startDate=2025-06-01&endDate=2025-06-30&status=Completed"
+    )
+    assert [o["orderNumber"] for o in in_june["orders"]] == [amendment["orderNumber"]]
+    assert orders_client.get("/v1/orders?pageSize=41").status_code == 400
+    assert orders_client.ok("GET", "/v1/orders?pageSize=2")["orders"]
