@@ -89,7 +89,7 @@ def patch_faults(req: ZRequest) -> dict[str, Any]:
                 [(errors.code(errors.RES_GENERIC, 20), f"Invalid value for fault setting {name!r}.")], status=400
             )
     try:
-        req.runtime.faults.settings.update(**changes)
+        req.runtime.update_faults(**changes)
     except (ValueError, TypeError) as exc:
         raise ApiError([(errors.code(errors.RES_GENERIC, 20), str(exc))], status=400) from None
     return asdict(req.runtime.faults.settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from cpq_desktop.sandbox.faults import FaultInjector
 from cpq_desktop.sandbox.zuora.idempotency import IdempotencyCache
@@ -40,6 +41,12 @@ class TenantRuntime:
     @property
     def settings(self) -> TenantSettings:
         return self.store.settings
+
+    def update_faults(self, **changes: Any) -> None:
+        """Change fault injection; a new ``seed`` restarts the random sequence, so runs repeat exactly."""
+        self.faults.settings.update(**changes)
+        if "seed" in changes:
+            self.faults = FaultInjector(self.faults.settings)
 
     def apply_settings(self) -> None:
         """Push settings that live outside the store (pool sizes) to their owners."""

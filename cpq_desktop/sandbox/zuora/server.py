@@ -107,7 +107,7 @@ class ZuoraTenant:
 
     def set_faults(self, **changes: Any) -> None:
         """Change fault injection now, e.g. ``set_faults(error_share=0.2, error_statuses=[500, 502])``."""
-        self.runtime.faults.settings.update(**changes)
+        self.runtime.update_faults(**changes)
 
     def clear_faults(self) -> None:
         self.runtime.faults.settings.update(

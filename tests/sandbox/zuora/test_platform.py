@@ -327,3 +327,16 @@ def test_random_token_expiry_knob(zuora_knobs: ZuoraTenant, zuora_anon: requests
     assert zuora_anon.get("/v1/catalog/products").status_code == 401
     zuora_anon.authenticate(zuora_knobs.credentials())  # type: ignore[attr-defined]
     assert zuora_anon.get("/v1/catalog/products").status_code == 200
+
+
+def test_a_fault_seed_repeats_the_same_faults(zuora_knobs: ZuoraTenant, zuora: requests.Session) -> None:
+    def outcomes() -> list[int]:
+        zuora_knobs.set_faults(error_share=0.5, error_statuses=[500, 503], seed=7)
+        statuses = [zuora.get("/v1/catalog/products", params={"pageSize": 1}).status_code for _ in range(12)]
+        zuora_knobs.clear_faults()
+        return statuses
+
+    first = outcomes()
+    assert 200 in first
+    assert {500, 503} & set(first)
+    assert outcomes() == first
