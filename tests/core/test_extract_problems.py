@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from cpq_desktop.core.extract import ExtractionError, Extractor, OrderScope, UnsyncedScope
+from cpq_desktop.core.extract import ExtractionError, ExtractionSettings, Extractor, OrderScope, UnsyncedScope
 from cpq_desktop.core.extract.soql import to18
 from tests.core.extract_fixtures import ExtractOrg, sync_order
 
 
 @pytest.fixture(autouse=True)
-def _no_failing_queries_after(small_org: ExtractOrg) -> object:
+def _no_faults_after(small_org: ExtractOrg) -> object:
     yield None
     small_org.org.fail_next_queries(0)
+    small_org.org.set_faults(error_share=0, drop_share=0, lost_response_share=0, seed=None)
+
+
+QUICK = ExtractionSettings(retry_backoff_s=0)
 
 
 def _amendment_revision(org: ExtractOrg) -> dict[str, str]:
@@ -111,3 +115,22 @@ def test_an_expired_session_is_renewed_and_the_extraction_completes(small_org: E
     again = Extractor(connection).extract(UnsyncedScope())
     assert again.problems == []
     assert again.graph.model_dump() == first.graph.model_dump()
+
+
+def test_dropped_connections_and_server_errors_are_repeated_and_nothing_is_lost(small_org: ExtractOrg) -> None:
+    connection = small_org.connect()
+    clean = Extractor(connection, settings=QUICK).extract(UnsyncedScope())
+    small_org.org.set_faults(error_share=0.25, drop_share=0.05, lost_response_share=0.05, seed=5)
+    shaky = Extractor(connection, settings=QUICK).extract(UnsyncedScope())
+    small_org.org.set_faults(error_share=0, drop_share=0, lost_response_share=0, seed=None)
+    assert shaky.problems == []
+    assert shaky.graph.model_dump() == clean.graph.model_dump()
+    assert shaky.api_calls > clean.api_calls  # the failed attempts were answered (and counted) too
+
+
+def test_an_unreachable_org_stops_the_run_with_what_to_check(small_org: ExtractOrg) -> None:
+    connection = small_org.connect()
+    small_org.org.set_faults(drop_share=1.0)
+    with pytest.raises(ExtractionError, match="could not be reached") as caught:
+        Extractor(connection, settings=QUICK).extract(UnsyncedScope())
+    assert "network connection" in str(caught.value)

@@ -5,7 +5,8 @@
 - :mod:`.fields` — the SELECT lists (connector's needs plus the mapping's paths);
 - :mod:`.queries` — running queries in batches that fit, isolating unreadable records;
 - :mod:`.soql` — literals and ``IN`` lists; :mod:`.describe` — describe metadata on demand;
-- :mod:`.bulkcsv` — Bulk API CSV results as REST-shaped records; :mod:`.problems` — errors.
+- :mod:`.bulkcsv` — Bulk API CSV results as REST-shaped records; :mod:`.retry` — repeating failed reads;
+- :mod:`.problems` — errors.
 """
 
 from cpq_desktop.core.extract.describe import OrgDescribe

@@ -12,9 +12,12 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import requests
 from simple_salesforce.api import Salesforce
-from simple_salesforce.exceptions import SalesforceResourceNotFound
+from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
+from cpq_desktop.core.extract.problems import ExtractionError
+from cpq_desktop.core.extract.retry import RetryingCall
 from cpq_desktop.core.salesforce.connection import SalesforceConnection
 
 # (object, relationship name lower-cased) -> the object the relationship points at (salesforce-api.md §4.1)
@@ -115,6 +118,11 @@ class OrgDescribe:
                 body = self._run(lambda sf: getattr(sf, sobject).describe())
             except SalesforceResourceNotFound:
                 self._describes[sobject] = None
+            except (SalesforceError, requests.RequestException) as exc:
+                raise ExtractionError(
+                    f"Salesforce could not describe {sobject} ({type(exc).__name__}); the fields to read cannot be "
+                    "chosen without it. Check the connection and run the sync again."
+                ) from None
             else:
                 self._describes[sobject] = {f["name"].lower(): f for f in body.get("fields", [])}
         return self._describes[sobject]
@@ -153,5 +161,5 @@ def describe_for(connection: SalesforceConnection) -> OrgDescribe:
     """The describe cache of a connection: an org is described once per connection, not once per sync."""
     found = _BY_CONNECTION.get(connection)
     if found is None:
-        found = _BY_CONNECTION[connection] = OrgDescribe(connection.call)
+        found = _BY_CONNECTION[connection] = OrgDescribe(RetryingCall(connection.call))
     return found

@@ -47,6 +47,7 @@ from cpq_desktop.core.extract.describe import OrgDescribe, describe_for
 from cpq_desktop.core.extract.fields import ORGANIZATION_FIELDS, FieldPlanner, SelectPlan
 from cpq_desktop.core.extract.problems import ExtractionProblem
 from cpq_desktop.core.extract.queries import QueryRunner
+from cpq_desktop.core.extract.retry import RetryingCall
 from cpq_desktop.core.extract.scope import (
     SYNC_ORDER,
     AccountScope,
@@ -72,6 +73,8 @@ class ExtractionSettings(BaseModel):
     max_ids_per_query: int = Field(default=500, ge=1, description="largest IN list of a REST query")
     bulk_max_ids_per_query: int = Field(default=4000, ge=1, description="largest IN list of a Bulk query")
     bulk_poll_wait_s: int = Field(default=2, ge=0, description="seconds between Bulk job status polls")
+    retries: int = Field(default=2, ge=0, description="repeats of a read after a dropped connection or a 5xx")
+    retry_backoff_s: float = Field(default=0.5, ge=0, description="wait before the first repeat (doubling)")
 
 
 class ExtractionResult(BaseModel):
@@ -143,7 +146,7 @@ class Extractor:
 
     def _runner(self, *, bulk: bool) -> QueryRunner:
         return QueryRunner(
-            self.connection.call,
+            RetryingCall(self.connection.call, retries=self.settings.retries, backoff_s=self.settings.retry_backoff_s),
             self.describe,
             bulk=bulk,
             api_version=self.connection.api_version,

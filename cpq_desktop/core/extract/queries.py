@@ -17,6 +17,7 @@ from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
+    SalesforceOperationError,
     SalesforceRefusedRequest,
 )
 
@@ -82,6 +83,11 @@ class QueryRunner:
             return [dict(r) for r in result["records"]]
         except (SalesforceExpiredSession, SalesforceLoginError) as exc:
             raise ExtractionError(str(exc)) from None
+        except SalesforceOperationError as exc:
+            raise ExtractionError(
+                f"Salesforce's Bulk API could not run the {sobject} query: {exc}. Try again later, or raise the "
+                "bulk threshold so the sync reads through the REST API."
+            ) from None
         except requests.RequestException as exc:
             raise ExtractionError(
                 f"Salesforce could not be reached ({type(exc).__name__}). Check the network connection and the "
