@@ -89,6 +89,8 @@ def test_create_and_read_answers_validate(
     zuora_models.GetOrderLineItemResponse.model_validate(item)
     order = orders_client.ok("GET", f"/v1/orders/{subscribed.order_number}")
     zuora_models.GetOrderResponse.model_validate(without_custom_fields(order))
+    listed = orders_client.ok("GET", f"/v1/orders/subscription/{subscribed.subscription_number}")
+    zuora_models.GetOrdersResponse.model_validate(without_custom_fields(listed))
 
     response = orders_client.post("/v1/async/orders", json=examples.a())
     zuora_models.CreateOrderAsyncResponse.model_validate(response.json())
