@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SalesforceApiError
+from ..schema import NUMBER_TYPES, FieldDef
 from ..store import record_url
 from ..values import from_db
 from .compiler import AggregateOut, ChildOut, ChildPlan, Compiler, FieldOut, Node, ParentOut, Plan
@@ -99,8 +100,8 @@ class QueryCursor:
         for node in self._plan.nodes:
             if isinstance(node, ChildOut):
                 children[node.key] = self._fetch_children(node.plan, [row[self._plan.id_index] for row in rows])
-        builder = _RecordBuilder(self._api_version)
-        return [builder.build(self._plan.sobject, row, self._plan.id_index, self._plan.nodes, children) for row in rows]
+        builder = _RecordBuilder(self._api_version, self._plan.sobject, self._plan.nodes)
+        return [builder.build(row, self._plan.id_index, children) for row in rows]
 
     def flat_page(self, start: int, count: int) -> list[list[object]]:
         """Rows as lists of JSON values in :attr:`columns` order (parent fields flattened, null without a parent)."""
@@ -133,42 +134,79 @@ class QueryCursor:
         sql = f"{plan.sql_before_ids}{marks}{plan.sql_after_ids}"
         rows = _run(self._store, sql, [*parent_ids, *plan.params])
         grouped: dict[str, list[dict[str, Any]]] = {}
-        builder = _RecordBuilder(self._api_version)
+        builder = _RecordBuilder(self._api_version, plan.sobject, plan.nodes)
         for row in rows:
-            grouped.setdefault(row[plan.parent_index], []).append(
-                builder.build(plan.sobject, row, plan.id_index, plan.nodes, {})
-            )
+            grouped.setdefault(row[plan.parent_index], []).append(builder.build(row, plan.id_index, {}))
         return {
             parent: {"totalSize": len(records), "done": True, "records": records} for parent, records in grouped.items()
         }
 
 
-class _RecordBuilder:
-    def __init__(self, api_version: str) -> None:
-        self._api_version = api_version
+# How a record is assembled from a SQL row, precomputed once per page: (kind, key, column, detail) where kind is
+# _FIELD (detail: a converter, or None when the stored value is already the JSON value), _PARENT (detail: the
+# parent's type, url prefix and steps) or _CHILD.
+_FIELD, _PARENT, _CHILD = 0, 1, 2
+_Step = tuple[int, str, int, Any]
 
-    def build(
-        self,
-        sobject: str,
-        row: tuple[Any, ...],
-        id_index: int,
-        nodes: list[Node],
-        children: dict[str, dict[str, dict[str, Any]]],
-    ) -> dict[str, Any]:
-        record_id = row[id_index]
-        record: dict[str, Any] = {
-            "attributes": {"type": sobject, "url": record_url(sobject, record_id, self._api_version)}
-        }
+
+def _converter(fdef: FieldDef) -> Callable[[Any], Any] | None:
+    if fdef.type == "boolean":
+        return bool
+    if fdef.type == "int":
+        return int
+    if fdef.type in NUMBER_TYPES:
+        return float
+    return None
+
+
+class _RecordBuilder:
+    """Builds REST JSON records from SQL rows following a plan's nodes."""
+
+    def __init__(self, api_version: str, sobject: str, nodes: list[Node]) -> None:
+        self._api_version = api_version
+        self.sobject = sobject
+        self.url_prefix = record_url(sobject, "", api_version)
+        self.steps = self._compile(nodes)
+
+    def _compile(self, nodes: list[Node]) -> list[_Step]:
+        steps: list[_Step] = []
         for node in nodes:
             if isinstance(node, FieldOut):
-                record[node.key] = from_db(node.fdef, row[node.index])
+                steps.append((_FIELD, node.key, node.index, _converter(node.fdef)))
             elif isinstance(node, ParentOut):
-                record[node.key] = (
-                    None if row[node.id_index] is None else self.build(node.sobject, row, node.id_index, node.nodes, {})
-                )
+                detail = (node.sobject, record_url(node.sobject, "", self._api_version), self._compile(node.nodes))
+                steps.append((_PARENT, node.key, node.id_index, detail))
             elif isinstance(node, ChildOut):
-                record[node.key] = children.get(node.key, {}).get(record_id)
-        return record
+                steps.append((_CHILD, node.key, -1, None))
+        return steps
+
+    def build(self, row: tuple[Any, ...], id_index: int, children: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return _build(self.sobject, self.url_prefix, row, id_index, self.steps, children)
+
+
+def _build(
+    sobject: str,
+    url_prefix: str,
+    row: tuple[Any, ...],
+    id_index: int,
+    steps: list[_Step],
+    children: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    record_id = row[id_index]
+    record: dict[str, Any] = {"attributes": {"type": sobject, "url": url_prefix + record_id}}
+    for kind, key, index, detail in steps:
+        if kind == _FIELD:
+            value = row[index]
+            record[key] = value if detail is None or value is None else detail(value)
+        elif kind == _PARENT:
+            if row[index] is None:
+                record[key] = None
+            else:
+                parent_type, parent_prefix, parent_steps = detail
+                record[key] = _build(parent_type, parent_prefix, row, index, parent_steps, {})
+        else:
+            record[key] = children.get(key, {}).get(record_id)
+    return record
 
 
 def _aggregate_record(nodes: list[Node], row: tuple[Any, ...]) -> dict[str, Any]:
