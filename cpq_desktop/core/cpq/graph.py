@@ -39,6 +39,24 @@ from cpq_desktop.core.cpq.records import SfRecord
 
 _FAR_PAST = date.min
 
+# model -> the graph field holding its records
+_TABLES: dict[type[SfRecord], str] = {
+    Account: "accounts",
+    Contact: "contacts",
+    Product: "products",
+    PricebookEntry: "pricebook_entries",
+    ConsumptionSchedule: "consumption_schedules",
+    ConsumptionRate: "consumption_rates",
+    ProductConsumptionSchedule: "product_schedules",
+    Opportunity: "opportunities",
+    Quote: "quotes",
+    Contract: "contracts",
+    Order: "orders",
+    OrderItem: "order_items",
+    Subscription: "subscriptions",
+    OrderItemConsumptionSchedule: "item_schedules",
+}
+
 
 def _order_key(order: Order | None) -> tuple[date, str]:
     if order is None:
@@ -85,23 +103,8 @@ class CpqGraph(BaseModel):
     # -- building ------------------------------------------------------------------------------------------
 
     def _table(self, record: SfRecord) -> dict[str, Any]:
-        tables: dict[type[SfRecord], dict[str, Any]] = {
-            Account: self.accounts,
-            Contact: self.contacts,
-            Product: self.products,
-            PricebookEntry: self.pricebook_entries,
-            ConsumptionSchedule: self.consumption_schedules,
-            ConsumptionRate: self.consumption_rates,
-            ProductConsumptionSchedule: self.product_schedules,
-            Opportunity: self.opportunities,
-            Quote: self.quotes,
-            Contract: self.contracts,
-            Order: self.orders,
-            OrderItem: self.order_items,
-            Subscription: self.subscriptions,
-            OrderItemConsumptionSchedule: self.item_schedules,
-        }
-        return tables[type(record)]
+        table: dict[str, Any] = getattr(self, _TABLES[type(record)])
+        return table
 
     def add(self, record: SfRecord) -> None:
         """Add a record (the first copy of an id wins; the same query gives the same copy). :meth:`get`
@@ -115,23 +118,8 @@ class CpqGraph(BaseModel):
     def reindex(self) -> None:
         """Rebuild the lookups after records were added."""
         index: dict[str, SfRecord] = {}
-        for table in (
-            self.accounts,
-            self.contacts,
-            self.products,
-            self.pricebook_entries,
-            self.consumption_schedules,
-            self.consumption_rates,
-            self.product_schedules,
-            self.opportunities,
-            self.quotes,
-            self.contracts,
-            self.orders,
-            self.order_items,
-            self.subscriptions,
-            self.item_schedules,
-        ):
-            index.update(table)
+        for name in _TABLES.values():
+            index.update(getattr(self, name))
         self._index = index
         self._scope = frozenset(self.scope_order_ids)
         by_order: dict[str, list[OrderItem]] = defaultdict(list)
