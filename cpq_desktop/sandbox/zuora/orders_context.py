@@ -74,6 +74,8 @@ class OrderContext:
         self.accounts: dict[str, AccountInfo] = {}
         self.plans: dict[tuple[str, str], list[CatalogPlan]] = {}
         self.pending = False
+        # Subscriptions with a charge triggered on a specific date that was not given.
+        self.pending_charges: set[str] = set()
 
     def number(self, counter: str, fmt: str, taken: Any) -> str:
         while True:

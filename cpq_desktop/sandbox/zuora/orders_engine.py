@@ -17,6 +17,7 @@ from cpq_desktop.sandbox.zuora.orders_actions import APPLY, ensure_changeable
 from cpq_desktop.sandbox.zuora.orders_context import (
     ACTIVE,
     CANCELLED,
+    PENDING_ACCEPTANCE,
     REMOVED,
     ActionDates,
     Draft,
@@ -51,6 +52,17 @@ from cpq_desktop.sandbox.zuora.validation import parse_date
 SYNC_LIMIT = 50
 ASYNC_LIMIT = 300
 LINE_ITEM_LIMIT = 100
+# Order actions that wait (order status Pending) for activation or acceptance dates the tenant
+# requires; the others take effect on their contract-effective date (Zuora "Pending orders and
+# subscriptions").
+PENDING_CAPABLE = {
+    "CreateSubscription",
+    "AddProduct",
+    "UpdateProduct",
+    "RemoveProduct",
+    "TermsAndConditions",
+    "RenewSubscription",
+}
 # Actions whose body object must be present (RenewSubscription's may be omitted, §3.5).
 BODY_REQUIRED = {
     "CreateSubscription",
@@ -249,7 +261,7 @@ class OrderEngine:
                     RES_ORDER_ACTION, 22, f"'{body_key}' may not be empty for an order action of type {kind} (in {at})"
                 )
             dates = action_dates(ctx, action, at)
-            if dates.pending:
+            if dates.pending and kind in PENDING_CAPABLE:
                 ctx.pending = True
             if kind == "CreateSubscription":
                 if draft is not None:
@@ -377,6 +389,9 @@ class OrderEngine:
             doc["ratePlans"].append(
                 new_rate_plan(ctx, doc, plan_request, dates, f"{at}.createSubscription.{key}[{k}]", None)
             )
+        if doc["status"] == ACTIVE and number in ctx.pending_charges:
+            # A charge waiting for its specific trigger date leaves the subscription awaiting acceptance.
+            doc["status"] = PENDING_ACCEPTANCE
         return draft
 
     # -- order line items -------------------------------------------------------------------------

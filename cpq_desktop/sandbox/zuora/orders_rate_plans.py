@@ -221,13 +221,11 @@ def _new_charge(
     if start.get("triggerEvent") is not None:
         state["triggerEvent"] = start["triggerEvent"]
     if state["triggerEvent"] == "SpecificDate":
-        if start.get("specificTriggerDate") is None:
-            raise bad(
-                RES_RATE_PLAN_CHARGE,
-                22,
-                f"'specificTriggerDate' may not be empty when 'triggerEvent' is SpecificDate (in {at}.startDate)",
-            )
-        state["triggerDate"] = start["specificTriggerDate"]
+        state["triggerDate"] = start.get("specificTriggerDate")
+        if state["triggerDate"] is None:
+            # Not an error: the charge, and the order, wait until the date is given (Zuora "Pending orders").
+            ctx.pending = True
+            ctx.pending_charges.add(doc["subscriptionNumber"])
     if state["model"] in ("PerUnit", "Tiered", "Volume") and state["quantity"] is None:
         state["quantity"] = 1.0 if state["model"] == "PerUnit" else None
         if state["model"] in ("Tiered", "Volume") and charge.type == "Recurring":

@@ -314,7 +314,7 @@ def test_orders_are_limited_to_100_line_items(
 
 
 def test_pending_when_the_tenant_requires_dates_that_were_not_sent(
-    orders_client: ZuoraClient, examples: Examples, zuora_knobs: ZuoraTenant
+    orders_client: ZuoraClient, examples: Examples, zuora_knobs: ZuoraTenant, subscribed: Subscribed
 ) -> None:
     zuora_knobs.update_settings(require_service_activation=True, require_customer_acceptance=True)
     body = examples.a()
@@ -336,3 +336,35 @@ def test_pending_when_the_tenant_requires_dates_that_were_not_sent(
 
     # With every date sent the same tenant completes the order.
     assert orders_client.ok("POST", "/v1/orders", json=examples.a())["status"] == "Completed"
+
+    # An amendment that waits for its dates leaves the order Pending but not the subscription...
+    amendment = examples.b(subscribed)
+    amendment["subscriptions"][0]["orderActions"][0]["triggerDates"] = [
+        {"name": "ContractEffective", "triggerDate": "2025-06-15"}
+    ]
+    created = orders_client.ok("POST", "/v1/orders", json=amendment)
+    assert (created["status"], created["subscriptions"][0]["status"]) == ("Pending", "Active")
+    # ...and actions that never wait (Suspend, Cancel, OwnerTransfer, Resume) complete with only CE.
+    suspended = orders_client.ok("POST", "/v1/orders", json=examples.compact("Suspend", subscribed))
+    assert (suspended["status"], suspended["subscriptions"][0]["status"]) == ("Completed", "Suspended")
+
+
+def test_a_charge_waiting_for_its_specific_trigger_date_makes_the_order_pending(
+    orders_client: ZuoraClient, examples: Examples
+) -> None:
+    body = examples.a()
+    plan = body["subscriptions"][0]["orderActions"][0]["createSubscription"]["subscribeToRatePlans"][0]
+    plan["chargeOverrides"][0]["startDate"] = {"triggerEvent": "SpecificDate"}
+    created = orders_client.ok("POST", "/v1/orders", json=body)
+    assert (created["status"], created["subscriptions"][0]["status"]) == ("Pending", "Pending Acceptance")
+    sub = orders_client.ok("GET", f"/v1/subscriptions/{created['subscriptions'][0]['subscriptionNumber']}")
+    seats = sub["ratePlans"][0]["ratePlanCharges"][0]
+    assert (seats["triggerEvent"], seats["effectiveStartDate"]) == ("SpecificDate", None)
+
+    body = examples.a()
+    plan = body["subscriptions"][0]["orderActions"][0]["createSubscription"]["subscribeToRatePlans"][0]
+    plan["chargeOverrides"][0]["startDate"] = {"triggerEvent": "SpecificDate", "specificTriggerDate": "2025-04-01"}
+    created = orders_client.ok("POST", "/v1/orders", json=body)
+    assert (created["status"], created["subscriptions"][0]["status"]) == ("Completed", "Active")
+    sub = orders_client.ok("GET", f"/v1/subscriptions/{created['subscriptions'][0]['subscriptionNumber']}")
+    assert sub["ratePlans"][0]["ratePlanCharges"][0]["effectiveStartDate"] == "2025-04-01"
