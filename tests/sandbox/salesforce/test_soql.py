@@ -1160,3 +1160,15 @@ def test_oversized_queries_get_an_error_not_a_crash(org: Org, soql: str, code: s
         org.store.query(soql)
     assert (caught.value.status, caught.value.error_code) == (400, code)
     assert org.store.query("SELECT COUNT() FROM Account").total_size == len(org.live_accounts)
+
+
+def test_a_cursor_is_a_snapshot_of_the_matching_rows(tmp_path: Path) -> None:
+    with OrgStore(tmp_path / "snapshot.db") as store:
+        first = store.insert_many("Account", [{"Name": f"A{n:02d}"} for n in range(10)])
+        cursor = store.open_query("SELECT Id, Name FROM Account ORDER BY Name")
+        store.insert("Account", {"Name": "A00 (added after the query)"})
+        store.update("Account", first[7], {"Name": "A07 renamed"})
+        pages = cursor.page(0, 4) + cursor.page(4, 4) + cursor.page(8, 4)
+        assert cursor.total_size == 10
+        assert [r["Id"] for r in pages] == first
+        assert pages[7]["Name"] == "A07 renamed"
