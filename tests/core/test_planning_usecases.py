@@ -17,12 +17,15 @@ from typing import Any
 import pytest
 
 from cpq_desktop.core.config import ConnectorOptions
-from cpq_desktop.core.extract import AccountScope, OrderScope, Scope, UnsyncedScope
-from cpq_desktop.core.planning import plan_sync
+from cpq_desktop.core.extract import AccountScope, Extractor, OrderScope, Scope, UnsyncedScope
+from cpq_desktop.core.planning import RecordGraph, graph_from_cpq, plan_graph, plan_sync
+from cpq_desktop.core.planning.context import ZuoraState
+from cpq_desktop.core.planning.planner import read_price_book_entries
 from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
 from cpq_desktop.core.salesforce.oauth import TokenEndpoint
 from cpq_desktop.core.sync.plan import ErrorClass, PlanStep, StepKind, SyncPlan, resolve_body
 from cpq_desktop.core.zuora.client import ZuoraClient, ZuoraConnection
+from cpq_desktop.core.zuora.lookups import ZuoraLookups
 from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import create_tls
@@ -677,3 +680,80 @@ def test_whole_org_plan_is_accepted_by_zuora_and_a_second_plan_writes_nothing(en
     seats = env.zuora.get("/v1/subscriptions/SUB-0000007").body
     charges = [c for rp in seats["ratePlans"] for c in rp["ratePlanCharges"] if c["number"] == "0000000010"]
     assert charges[-1]["quantity"] == 90  # the stacked amendments applied: 100 → 120 → 90
+
+
+# -- bad records, one clear message each (planned from a graph the test edits) -------------------------
+
+
+def graph_for(env: Env, showcase: str) -> RecordGraph:
+    extraction = Extractor(env.salesforce).extract(AccountScope(account_ids=(env.records(showcase)["account"],)))
+    graph = graph_from_cpq(extraction.graph)
+    read_price_book_entries(env.salesforce, graph)
+    return graph
+
+
+def edit(graph: RecordGraph, sobject: str, record_id: str, **changes: Any) -> None:
+    record = graph.get(sobject, record_id)
+    assert record is not None
+    graph.add(sobject, [{**record, **changes}])
+
+
+def plan_of(graph: RecordGraph) -> SyncPlan:
+    return plan_graph(graph, ZuoraState(), profile="test", scope="edited graph", options=ConnectorOptions())
+
+
+def test_blank_product_code_fails_the_order_with_one_message(env: Env) -> None:
+    records = env.records("new-subscriptions")
+    graph = graph_for(env, "new-subscriptions")
+    edit(graph, "Product2", "01t8d0000000005AAA", ProductCode="  ")
+    plan = plan_of(graph)
+    (problem,) = plan.problems
+    assert problem.record.id == records["order"]
+    assert problem.error_class is ErrorClass.INVALID_REFERENCED_PRODUCTS
+    assert "'User Seats' (01t8d0000000005AAA) has a blank Product Code" in problem.message
+    assert plan.steps_of(StepKind.CREATE_ORDER) == []
+    assert not [s for s in plan.steps if s.step_id.startswith("catalog:")]  # nothing half-planned is left
+
+
+def test_missing_or_dangling_revised_order_product(env: Env) -> None:
+    records = env.records("amendment-quantity-increase")
+    graph = graph_for(env, "amendment-quantity-increase")
+    (revision,) = [i for i in graph.items_of(records["amendment_order"]) if i.get("SBQQ__RevisedOrderProduct__c")]
+    edit(graph, "OrderItem", revision["Id"], SBQQ__RevisedOrderProduct__c=None)
+    plan = plan_of(graph)
+    (problem,) = plan.problems
+    assert problem.record.id == records["amendment_order"]
+    assert problem.error_class is ErrorClass.MISSING_REVISED_ORDER_PRODUCT
+    assert "Revised Order Product is empty" in problem.message
+    assert [s.record.id for s in plan.steps_of(StepKind.CREATE_ORDER)] == [records["order"]]  # the rest goes on
+    edit(graph, "OrderItem", revision["Id"], SBQQ__RevisedOrderProduct__c="8028d00000000ZZAAA")
+    (problem,) = plan_of(graph).problems
+    assert "revises order product 8028d00000000ZZAAA, which does not exist" in problem.message
+
+
+def test_mixed_currencies_in_one_order(env: Env) -> None:
+    records = env.records("usage-models")
+    graph = graph_for(env, "usage-models")
+    schedule = graph.schedules_of(records["volume_item"])[0]
+    edit(graph, "SBQQ__OrderItemConsumptionSchedule__c", schedule["Id"], CurrencyIsoCode="GBP")
+    (problem,) = plan_of(graph).problems
+    assert problem.error_class is ErrorClass.MIXED_CURRENCIES
+    assert f"consumption schedule {schedule['Id']}" in problem.message
+    assert "is in EUR" in problem.message
+    assert "in GBP" in problem.message
+
+
+def test_subscription_product_without_a_cpq_subscription(env: Env) -> None:
+    records = env.records("new-subscriptions")
+    graph = graph_for(env, "new-subscriptions")
+    edit(graph, "OrderItem", records["seats_item"], SBQQ__Subscription__c=None)
+    (problem,) = plan_of(graph).problems
+    assert problem.error_class is ErrorClass.NO_MATCHING_SUBSCRIPTION
+    assert "Activate the order and tick Contracted" in problem.message
+
+
+def test_lookups_are_batched_in_fifties(env: Env) -> None:
+    lookups = ZuoraLookups(env.zuora)
+    found = lookups.accounts_by_crm_id(f"001{n:015d}" for n in range(120))
+    assert found == {}
+    assert lookups.calls == 3
