@@ -318,14 +318,11 @@ class OrgStore:
 
     def _check_id(self, obj: ObjectDef, record_id: object) -> str:
         normalized = ids.normalize(record_id)
-        if normalized is None or normalized[:3] != obj.key_prefix:
+        if normalized is None:
+            raise not_found()
+        if normalized[:3] != obj.key_prefix:
             raise SalesforceApiError(
-                400 if normalized is not None else 404,
-                "MALFORMED_ID" if normalized is not None else "NOT_FOUND",
-                f"{obj.label} ID: id value of incorrect type: {record_id}"
-                if normalized is not None
-                else "The requested resource does not exist",
-                ["Id"] if normalized is not None else None,
+                400, "MALFORMED_ID", f"{obj.label} ID: id value of incorrect type: {record_id}", ["Id"]
             )
         return normalized
 
@@ -334,12 +331,11 @@ class OrgStore:
         if cached is not None:
             return cached
         fdef = obj.field(name)
-        if fdef is not None:
-            self._field_cache[(obj.key, name)] = fdef
         if fdef is None:
             raise SalesforceApiError(
                 400, "INVALID_FIELD", f"No such column '{name}' on sobject of type {obj.name}", [name]
             )
+        self._field_cache[(obj.key, name)] = fdef
         return fdef
 
     def _reference_prefixes(self, fdef: FieldDef) -> frozenset[str]:
@@ -614,13 +610,14 @@ class OrgStore:
 
     # --- reads -------------------------------------------------------------------------------------------------
 
-    def _load_row(self, obj: ObjectDef, record_id: str, *, allow_deleted: bool = False) -> dict[str, object]:
+    def _load_row(self, obj: ObjectDef, record_id: str) -> dict[str, object]:
+        """The live row's columns by lower-case name; NOT_FOUND or ENTITY_IS_DELETED otherwise."""
         cursor = self._conn.execute(f"SELECT * FROM {quote_ident(obj.name)} WHERE Id = ?", (record_id,))
         row = cursor.fetchone()
         if row is None:
             raise not_found()
         record = {desc[0].lower(): value for desc, value in zip(cursor.description, row, strict=True)}
-        if record.get("isdeleted") and not allow_deleted:
+        if record.get("isdeleted"):
             raise entity_is_deleted()
         return record
 
