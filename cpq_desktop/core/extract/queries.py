@@ -101,11 +101,19 @@ class QueryRunner:
                 f"Salesforce refused the query: {message} The org's API allowance is used up for now; "
                 "run the sync later or ask the Salesforce admin about the API request limit."
             )
-        return ExtractionError(
-            f"Salesforce rejected the {sobject} query ({code or exc.status}): {message.strip()} "
-            "Check that every Salesforce field the mapping reads exists in this org and that the integration "
-            "user may read it (cpq-desktop mapping validate --profile P checks this), then run the sync again."
-        )
+        said = f"Salesforce rejected the {sobject} query ({code or exc.status}): {message.strip()}"
+        if code in _QUERY_ERRORS:
+            return ExtractionError(
+                f"{said} Check that every Salesforce field the mapping reads exists in this org and that the "
+                "integration user may read it (cpq-desktop mapping validate --profile P checks this), then run "
+                "the sync again."
+            )
+        if code == "QUERY_TIMEOUT":
+            return ExtractionError(
+                f"{said} Salesforce stopped the query after its time limit; run the sync again later, or pick a "
+                "narrower scope (fewer orders, or orders changed since a recent date)."
+            )
+        return ExtractionError(f"{said} Run the sync again later; if it keeps failing, check Salesforce's status.")
 
     # -- batches of ids ------------------------------------------------------------------------------------
 
@@ -118,8 +126,7 @@ class QueryRunner:
         unique = list(dict.fromkeys(values))
         if not unique:
             return records
-        max_values = self.max_ids
-        for _soql, batch in chunk_values(template, unique, bulk=self.bulk, max_values=max_values):
+        for _, batch in chunk_values(template, unique, bulk=self.bulk, max_values=self.max_ids):
             records += self._batch(sobject, template, batch, label)
         return records
 
