@@ -669,7 +669,7 @@ class Compiler:
                 )
             if lit.kind != "string":
                 raise self._type_error(fdef, lit)
-            return f"{left} LIKE ? ESCAPE '\\'", [self._like_pattern(lit)]
+            return f"{left} LIKE ? ESCAPE '\\'", [self._unescape(lit, like=True)]
         if op not in ("=", "!=") and fdef.type == "boolean":
             raise query_error(self.soql, lit.pos, "INVALID_QUERY_FILTER_OPERATOR", "invalid operator on boolean field")
         if lit.kind == "dateliteral":
@@ -856,9 +856,6 @@ class Compiler:
                     f"Invalid string literal '{raw}'. Illegal character sequence '\\{nxt}' in string literal.",
                 )
         return "".join(out)
-
-    def _like_pattern(self, lit: ast.Literal) -> str:
-        return self._unescape(lit, like=True)
 
 
 def _check_no_semi_join(soql: str, condition: ast.Condition) -> None:
