@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from cpq_desktop.core.extract import ExtractionError, ExtractionSettings, Extractor, OrderScope, UnsyncedScope
+from cpq_desktop.core.extract import (
+    ExtractionCancelled,
+    ExtractionError,
+    ExtractionSettings,
+    Extractor,
+    OrderScope,
+    UnsyncedScope,
+)
 from cpq_desktop.core.extract.soql import to18
 from tests.core.extract_fixtures import ExtractOrg, sync_order
 
@@ -134,3 +141,31 @@ def test_an_unreachable_org_stops_the_run_with_what_to_check(small_org: ExtractO
     with pytest.raises(ExtractionError, match="could not be reached") as caught:
         Extractor(connection, settings=QUICK).extract(UnsyncedScope())
     assert "network connection" in str(caught.value)
+
+
+def test_progress_is_reported_per_batch_and_a_cancelled_run_stops_at_the_next_batch(small_org: ExtractOrg) -> None:
+    connection = small_org.connect()
+    events: list[tuple[str, int, int]] = []
+    settings = ExtractionSettings(max_ids_per_query=10)
+    result = Extractor(connection, settings=settings).extract(
+        UnsyncedScope(), progress=lambda step, done, total: events.append((step, done, total))
+    )
+    orders = [e for e in events if e[0] == "Reading orders"]
+    total = result.order_count
+    assert [e[1] for e in orders] == [*range(10, total, 10), total]
+    assert {e[2] for e in orders} == {total}
+    assert [e for e in events if e[0] == "Reading order products"][-1][1:] == (total, total)
+    steps = list(dict.fromkeys(e[0] for e in events))
+    assert steps[:2] == ["Reading orders", "Reading order products"]
+    assert "Reading price books" in steps
+
+    stop_after_first: list[tuple[str, int, int]] = []
+    calls_before = connection.api_calls
+    with pytest.raises(ExtractionCancelled, match="nothing was planned or written"):
+        Extractor(connection, settings=settings).extract(
+            UnsyncedScope(),
+            progress=lambda *event: stop_after_first.append(event),
+            cancelled=lambda: bool(stop_after_first),
+        )
+    assert len(stop_after_first) == 1
+    assert connection.api_calls - calls_before == 2  # the scope's ids, then one batch of orders

@@ -11,7 +11,7 @@
 
 from cpq_desktop.core.extract.describe import OrgDescribe
 from cpq_desktop.core.extract.extractor import ExtractionResult, ExtractionSettings, Extractor
-from cpq_desktop.core.extract.problems import ExtractionError, ExtractionProblem
+from cpq_desktop.core.extract.problems import ExtractionCancelled, ExtractionError, ExtractionProblem
 from cpq_desktop.core.extract.scope import (
     AccountScope,
     ChangedSinceScope,
@@ -24,6 +24,7 @@ from cpq_desktop.core.extract.scope import (
 __all__ = [
     "AccountScope",
     "ChangedSinceScope",
+    "ExtractionCancelled",
     "ExtractionError",
     "ExtractionProblem",
     "ExtractionResult",

@@ -17,7 +17,7 @@ record. Above a configurable number of orders the same queries run through Bulk 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -46,7 +46,7 @@ from cpq_desktop.core.cpq.records import SfRecord
 from cpq_desktop.core.extract.describe import OrgDescribe, describe_for
 from cpq_desktop.core.extract.fields import ORGANIZATION_FIELDS, FieldPlanner, SelectPlan
 from cpq_desktop.core.extract.problems import ExtractionProblem
-from cpq_desktop.core.extract.queries import QueryRunner
+from cpq_desktop.core.extract.queries import Progress, QueryRunner
 from cpq_desktop.core.extract.retry import RetryingCall
 from cpq_desktop.core.extract.scope import (
     SYNC_ORDER,
@@ -144,7 +144,9 @@ class Extractor:
         self.settings = settings if settings is not None else ExtractionSettings()
         self.describe = describe if describe is not None else describe_for(connection)
 
-    def _runner(self, *, bulk: bool) -> QueryRunner:
+    def _runner(
+        self, *, bulk: bool, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> QueryRunner:
         return QueryRunner(
             RetryingCall(self.connection.call, retries=self.settings.retries, backoff_s=self.settings.retry_backoff_s),
             self.describe,
@@ -152,6 +154,8 @@ class Extractor:
             api_version=self.connection.api_version,
             max_ids=self.settings.bulk_max_ids_per_query if bulk else self.settings.max_ids_per_query,
             bulk_poll_wait_s=self.settings.bulk_poll_wait_s,
+            progress=progress,
+            cancelled=cancelled,
         )
 
     # -- scope ---------------------------------------------------------------------------------------------
@@ -252,11 +256,21 @@ class Extractor:
 
     # -- extraction ----------------------------------------------------------------------------------------
 
-    def extract(self, scope: Scope) -> ExtractionResult:
+    def extract(
+        self,
+        scope: Scope,
+        *,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ExtractionResult:
         """Resolve ``scope`` and read its graph. Records that cannot be read are reported in ``problems``;
-        only a failure that would hit every record raises :class:`ExtractionError`."""
+        only a failure that would hit every record raises :class:`ExtractionError`.
+
+        ``progress(step, done, total)`` is called after each batch; ``cancelled()`` is asked before each
+        one, and a true answer stops the run with :class:`ExtractionCancelled`.
+        """
         calls_before = self.connection.api_calls
-        resolver = self._runner(bulk=False)
+        resolver = self._runner(bulk=False, progress=progress, cancelled=cancelled)
         resolved = self._resolve(scope, resolver)
         bulk = len(resolved.order_ids) > self.settings.bulk_threshold
         if not resolved.order_ids and not resolved.account_ids:
@@ -267,7 +281,7 @@ class Extractor:
                 api_calls=self.connection.api_calls - calls_before,
                 queries=resolver.queries,
             )
-        runner = self._runner(bulk=bulk)
+        runner = self._runner(bulk=bulk, progress=progress, cancelled=cancelled)
         runner.problems.extend(resolver.problems)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
         run = _Run(runner, plan, resolved, resolver)
@@ -359,7 +373,8 @@ class _Run:
 
     def _orders(self, order_ids: list[str]) -> None:
         template = f"SELECT {self._select(self.plan.order)} FROM Order WHERE Id IN {{values}}"
-        for raw in self.runner.by_values("Order", template, order_ids, label="order"):
+        step = "Reading orders" if not self.graph.orders else "Reading original orders"
+        for raw in self.runner.by_values("Order", template, order_ids, label="order", step=step):
             if self._typed(Order, raw) is None:
                 continue
             for prefix in self.plan.order_account_prefixes:
@@ -383,7 +398,10 @@ class _Run:
             f"SELECT {self._select(self.plan.item)} FROM OrderItem WHERE OrderId IN {{values}} "
             "ORDER BY OrderId, OrderItemNumber"
         )
-        self._add_items(self.runner.by_values("OrderItem", template, order_ids, label="order's products"))
+        rows = self.runner.by_values(
+            "OrderItem", template, order_ids, label="order's products", step="Reading order products"
+        )
+        self._add_items(rows)
 
     def _context(self) -> None:
         """Originals outside the scope: revised order products with every revision of their chains, and the
@@ -411,9 +429,13 @@ class _Run:
             f"SELECT {select} FROM OrderItem WHERE Id IN {{values}} OR SBQQ__RevisedOrderProduct__c IN {{values}}",
             origins,
             label="revised order product",
+            step="Reading amended order products",
         )
         rows += self.runner.by_values(
-            "OrderItem", f"SELECT {select} FROM OrderItem WHERE OrderId IN {{values}}", contract_orders
+            "OrderItem",
+            f"SELECT {select} FROM OrderItem WHERE OrderId IN {{values}}",
+            contract_orders,
+            step="Reading products of amended and renewed contracts",
         )
         self._add_items(rows)
         item_orders = {i.order_id for i in graph.order_items.values()}
@@ -429,7 +451,9 @@ class _Run:
         if not self.runner.bulk:
             fields += f", (SELECT {rate_fields} FROM {RATES_RELATIONSHIP} ORDER BY SBQQ__LowerBound__c)"
         template = f"SELECT {fields} FROM SBQQ__OrderItemConsumptionSchedule__c WHERE SBQQ__OrderItem__c IN {{values}}"
-        schedules = self.runner.by_values("SBQQ__OrderItemConsumptionSchedule__c", template, usage_items)
+        schedules = self.runner.by_values(
+            "SBQQ__OrderItemConsumptionSchedule__c", template, usage_items, step="Reading usage tiers"
+        )
         rates: dict[str, list[dict[str, Any]]] = {}
         incomplete: list[str] = []
         for raw in schedules:
@@ -476,7 +500,7 @@ class _Run:
     def _accounts(self, account_ids: Iterable[str]) -> None:
         wanted = [a for a in account_ids if a not in self.graph.accounts]
         template = f"SELECT {self._select(self.plan.account)} FROM Account WHERE Id IN {{values}}"
-        for raw in self.runner.by_values("Account", template, wanted, label="account"):
+        for raw in self.runner.by_values("Account", template, wanted, label="account", step="Reading accounts"):
             self._typed(Account, raw)
 
     def _contacts(self, account_ids: list[str]) -> None:
@@ -484,7 +508,7 @@ class _Run:
             f"SELECT {self._select(self.plan.contact)} FROM Contact WHERE AccountId IN {{values}} "
             "ORDER BY AccountId, LastName, Id"
         )
-        for raw in self.runner.by_values("Contact", template, account_ids):
+        for raw in self.runner.by_values("Contact", template, account_ids, step="Reading contacts"):
             self._typed(Contact, raw)
 
     def _parent_accounts(self) -> None:
@@ -507,7 +531,9 @@ class _Run:
             f"SELECT {self._select(self.plan.product_schedule)} FROM ProductConsumptionSchedule "
             "WHERE ProductId IN {values}"
         )
-        for raw in self.runner.by_values("ProductConsumptionSchedule", template, usage_products):
+        for raw in self.runner.by_values(
+            "ProductConsumptionSchedule", template, usage_products, step="Reading consumption schedules"
+        ):
             if self._typed(ProductConsumptionSchedule, raw) is not None:
                 self._parent(ConsumptionSchedule, raw, "ConsumptionSchedule")
         schedule_ids = sorted(self.graph.consumption_schedules)
@@ -524,7 +550,8 @@ class _Run:
             f"SELECT {self._select(self.plan.pricebook_entry)} FROM PricebookEntry "
             "WHERE IsActive = true AND Product2Id IN {values} ORDER BY Product2Id"
         )
-        for raw in self.runner.by_values("PricebookEntry", template, sorted(self.graph.products)):
+        products = sorted(self.graph.products)
+        for raw in self.runner.by_values("PricebookEntry", template, products, step="Reading price books"):
             self._typed(PricebookEntry, raw)
 
     def _organization(self) -> None:

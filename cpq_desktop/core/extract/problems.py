@@ -10,6 +10,10 @@ class ExtractionError(Exception):
     The message says what happened and what to do."""
 
 
+class ExtractionCancelled(ExtractionError):
+    """The admin stopped the sync while Salesforce was being read; nothing was planned or written."""
+
+
 class ExtractionProblem(BaseModel):
     """One record that could not be read or is inconsistent; the message says what to fix in Salesforce."""
 

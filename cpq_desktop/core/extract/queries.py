@@ -23,11 +23,13 @@ from simple_salesforce.exceptions import (
 
 from cpq_desktop.core.extract.bulkcsv import CsvRecords
 from cpq_desktop.core.extract.describe import OrgDescribe
-from cpq_desktop.core.extract.problems import ExtractionError, ExtractionProblem
+from cpq_desktop.core.extract.problems import ExtractionCancelled, ExtractionError, ExtractionProblem
 from cpq_desktop.core.extract.soql import chunk_values, in_list
 from cpq_desktop.core.salesforce.oauth import SalesforceLoginError
 
 Runner = Callable[[Callable[[Salesforce], Any]], Any]
+# (step in words, values done, values in the step): e.g. ("Reading order products", 400, 1000)
+Progress = Callable[[str, int, int], None]
 
 # errors that a smaller batch cannot fix: the query itself is wrong for this org
 _QUERY_ERRORS = frozenset(
@@ -55,6 +57,8 @@ class QueryRunner:
         api_version: str,
         max_ids: int,
         bulk_poll_wait_s: int,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> None:
         self._run = run
         self.describe = describe
@@ -62,6 +66,8 @@ class QueryRunner:
         self.api_version = api_version
         self.max_ids = max_ids
         self.bulk_poll_wait_s = bulk_poll_wait_s
+        self.progress = progress
+        self.cancelled = cancelled
         self.queries = 0
         self._splits = 0
         self.problems: list[ExtractionProblem] = []
@@ -117,17 +123,34 @@ class QueryRunner:
 
     # -- batches of ids ------------------------------------------------------------------------------------
 
+    def check_cancelled(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ExtractionCancelled(
+                "The sync was stopped while Salesforce was being read; nothing was planned or written. "
+                "Start it again when ready."
+            )
+
     def by_values(
-        self, sobject: str, template: str, values: Sequence[str], *, label: str = "record"
+        self,
+        sobject: str,
+        template: str,
+        values: Sequence[str],
+        *,
+        label: str = "record",
+        step: str | None = None,
     ) -> list[dict[str, Any]]:
         """The records of ``template`` (``{values}`` is the place of the ``IN`` list) for all ``values``,
-        in batches that fit; a batch that fails is split to report the unreadable value alone."""
+        in batches that fit; a batch that fails is split to report the unreadable value alone. ``step``
+        names the batches in progress reports."""
         records: list[dict[str, Any]] = []
         unique = list(dict.fromkeys(values))
-        if not unique:
-            return records
+        done = 0
         for _, batch in chunk_values(template, unique, bulk=self.bulk, max_values=self.max_ids):
+            self.check_cancelled()
             records += self._batch(sobject, template, batch, label)
+            done += len(batch)
+            if self.progress is not None and step is not None:
+                self.progress(step, done, len(unique))
         return records
 
     def _batch(self, sobject: str, template: str, batch: list[str], label: str) -> list[dict[str, Any]]:
