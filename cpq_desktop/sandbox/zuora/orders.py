@@ -1,10 +1,10 @@
 """The Orders API over HTTP: create orders (sync and async), poll async jobs, read orders and line items.
 
 Routes (zuora-api.md §3): ``POST /v1/orders``, ``POST /v1/async/orders``, ``GET /v1/async-jobs/{jobId}``,
-``GET /v1/orders/{orderNumber}``, ``GET /v1/orders`` (also by subscription and by subscription owner),
-``GET /v1/order-line-items/{id}``, plus the subscription routes of :mod:`subscriptions_api`. The create
-response follows ``Zuora-Version``: ``subscriptionNumbers`` up to 206.0, ``subscriptions`` from 223.0
-(§1.4).
+``GET /v1/orders/{orderNumber}``, ``PUT /v1/orders/{orderNumber}/customFields``, ``GET /v1/orders`` (also
+by subscription and by subscription owner), ``GET /v1/order-line-items/{id}``, plus the subscription
+routes of :mod:`subscriptions_api`. The create response follows ``Zuora-Version``:
+``subscriptionNumbers`` up to 206.0, ``subscriptions`` from 223.0 (§1.4).
 """
 
 from __future__ import annotations
@@ -16,22 +16,38 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from cpq_desktop.sandbox.zuora import errors, subscriptions_api
+from cpq_desktop.sandbox.zuora import errors, subscriptions_api, validation
 from cpq_desktop.sandbox.zuora.limits import Pool
 from cpq_desktop.sandbox.zuora.orders_directory import TenantDirectory
 from cpq_desktop.sandbox.zuora.orders_engine import OrderEngine, OrderResult
 from cpq_desktop.sandbox.zuora.orders_jobs import OrderJobs, jobs_for
-from cpq_desktop.sandbox.zuora.orders_schema import RES_ASYNC_JOB, RES_ORDER, RES_ORDER_LINE_ITEM
+from cpq_desktop.sandbox.zuora.orders_schema import RES_ASYNC_JOB, RES_ORDER, RES_ORDER_ACTION, RES_ORDER_LINE_ITEM
 from cpq_desktop.sandbox.zuora.orders_store import SCHEMA, JobBook, OrderBook
 from cpq_desktop.sandbox.zuora.routing import json_response
 from cpq_desktop.sandbox.zuora.store import TenantStore
-from cpq_desktop.sandbox.zuora.validation import parse_date
+from cpq_desktop.sandbox.zuora.validation import Spec, integer, obj, objects, parse_date, text
 from cpq_desktop.sandbox.zuora.versions import SUBSCRIPTIONS_LIST, ZuoraVersion
 
 if TYPE_CHECKING:
     from cpq_desktop.sandbox.zuora.routing import Router, ZRequest
 
 JOB_TYPE = "AsyncCreateOrder"
+# UpdateOrderCustomFieldsRequest (zuora-api.md §3, §6).
+UPDATE_CUSTOM_FIELDS: dict[str, Spec] = {
+    "customFields": obj({}, custom_object="Order"),
+    "subscriptions": objects(
+        {
+            "subscriptionNumber": text(100, required=True),
+            "orderActions": objects(
+                {
+                    "orderActionId": text(32),
+                    "sequence": integer(minimum=0),
+                    "customFields": obj({}, custom_object="OrderAction"),
+                }
+            ),
+        }
+    ),
+}
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 40
 
@@ -43,6 +59,7 @@ def register(router: Router) -> None:
     router.add("GET", "/v1/async-jobs/{job_id}", get_job_handler)
     router.add("GET", "/v1/orders", list_orders_handler)
     router.add("GET", "/v1/orders/{order_number}", get_order_handler)
+    router.add("PUT", "/v1/orders/{order_number}/customFields", update_order_custom_fields_handler)
     router.add("GET", "/v1/orders/subscription/{subscription_number}", list_orders_handler)
     router.add("GET", "/v1/orders/subscriptionOwner/{account_number}", list_orders_handler)
     router.add("GET", "/v1/order-line-items/{item_id}", get_line_item_handler)
@@ -139,6 +156,47 @@ def get_order_handler(req: ZRequest) -> dict[str, Any]:
     if order is None:
         raise errors.not_found(RES_ORDER, f"The order '{number}' does not exist.")
     return {"order": order, "success": True}
+
+
+def update_order_custom_fields_handler(req: ZRequest) -> dict[str, Any]:
+    """Set custom fields of an order and of its order actions (``UpdateOrderCustomFieldsRequest``)."""
+    body = req.json_object()
+    validation.check(body, UPDATE_CUSTOM_FIELDS, RES_ORDER, req.settings)
+    number = req.params["order_number"]
+    with req.store.transaction() as db:
+        book = OrderBook(db)
+        order = book.get(number)
+        if order is None:
+            raise errors.not_found(RES_ORDER, f"The order '{number}' does not exist.")
+        order["customFields"].update(body.get("customFields") or {})
+        for index, change in enumerate(body.get("subscriptions") or []):
+            entries = [s for s in order["subscriptions"] if s["subscriptionNumber"] == change["subscriptionNumber"]]
+            if not entries:
+                raise errors.not_found(
+                    RES_ORDER,
+                    f"The order '{number}' has no subscription '{change['subscriptionNumber']}' "
+                    f"(in subscriptions[{index}]).",
+                )
+            for action_change in change.get("orderActions") or []:
+                action = _order_action(entries, action_change, index)
+                action["customFields"].update(action_change.get("customFields") or {})
+        book.replace(order)
+    return {"success": True}
+
+
+def _order_action(entries: list[dict[str, Any]], change: dict[str, Any], index: int) -> dict[str, Any]:
+    """The recorded order action a change names by ``orderActionId`` or by ``sequence``."""
+    for entry in entries:
+        for action in entry["orderActions"]:
+            if action["id"] == change.get("orderActionId") or (
+                change.get("orderActionId") is None and action["sequence"] == change.get("sequence")
+            ):
+                found: dict[str, Any] = action
+                return found
+    key = change.get("orderActionId") or f"sequence {change.get('sequence')}"
+    raise errors.not_found(
+        RES_ORDER_ACTION, f"No order action '{key}' in this subscription (in subscriptions[{index}])."
+    )
 
 
 def list_orders_handler(req: ZRequest) -> dict[str, Any]:

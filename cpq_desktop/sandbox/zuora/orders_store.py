@@ -67,6 +67,9 @@ class OrderBook:
                 ],
             )
 
+    def replace(self, doc: dict[str, Any]) -> None:
+        self.db.execute("UPDATE orders SET doc = ? WHERE number = ?", (_dumps(doc), doc["orderNumber"]))
+
     def all(self) -> list[dict[str, Any]]:
         return [dict(json.loads(r[0])) for r in self.db.execute("SELECT doc FROM orders ORDER BY rowid")]
 

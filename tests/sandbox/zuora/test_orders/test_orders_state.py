@@ -471,3 +471,29 @@ def test_orders_are_listed_by_subscription_and_by_subscription_owner(
     assert [o["orderNumber"] for o in in_june["orders"]] == [amendment["orderNumber"]]
     assert orders_client.get("/v1/orders?pageSize=41").status_code == 400
     assert orders_client.ok("GET", "/v1/orders?pageSize=2")["orders"]
+
+
+def test_order_and_order_action_custom_fields_can_be_updated(
+    orders_client: ZuoraClient, examples: Examples, subscribed: Subscribed, zuora_knobs: ZuoraTenant
+) -> None:
+    fields = zuora_knobs.settings.to_json()["custom_fields"]
+    fields.setdefault("OrderAction", []).append({"name": "SFAmendment__c", "label": "Amendment"})
+    zuora_knobs.update_settings(custom_fields=fields)
+    number = subscribed.order_number
+    body = {
+        "customFields": {"SFQuoteId__c": "a0q-updated"},
+        "subscriptions": [
+            {
+                "subscriptionNumber": subscribed.subscription_number,
+                "orderActions": [{"sequence": 0, "customFields": {"SFAmendment__c": "Renewal"}}],
+            }
+        ],
+    }
+    assert orders_client.put(f"/v1/orders/{number}/customFields", json=body).json() == {"success": True}
+    order = orders_client.ok("GET", f"/v1/orders/{number}")["order"]
+    assert order["customFields"]["SFQuoteId__c"] == "a0q-updated"
+    assert order["subscriptions"][0]["orderActions"][0]["customFields"] == {"SFAmendment__c": "Renewal"}
+
+    body["subscriptions"][0]["orderActions"][0] = {"orderActionId": "0" * 32, "customFields": {}}
+    assert orders_client.put(f"/v1/orders/{number}/customFields", json=body).status_code == 404
+    assert orders_client.put("/v1/orders/NO-SUCH-ORDER/customFields", json={}).status_code == 404
