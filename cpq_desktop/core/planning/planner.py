@@ -9,6 +9,7 @@ its original and a stacked amendment after the one before it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -18,7 +19,6 @@ from cpq_desktop.core.extract import ExtractionProblem, Extractor, Scope
 from cpq_desktop.core.mapping import (
     DERIVATIONS,
     DerivationContext,
-    DerivationFunc,
     EffectiveMapping,
     MappingError,
     convert_tier_bounds,
@@ -27,9 +27,10 @@ from cpq_desktop.core.mapping import (
     smallest_unit,
 )
 from cpq_desktop.core.mapping.model import MappingFile
+from cpq_desktop.core.mapping.tiers import TierBounds
 from cpq_desktop.core.planning.accounts import account_ref, ensure_account, parent_account_id, plan_account_update
 from cpq_desktop.core.planning.catalog import active_currencies, product_charge, usage_charge, usage_placeholder_tier
-from cpq_desktop.core.planning.context import HeldBackError, PlanContext, RecordFailed, ZuoraState, ref
+from cpq_desktop.core.planning.context import HeldBackError, PlanContext, ZuoraState, ref
 from cpq_desktop.core.planning.graph import RecordGraph, graph_from_cpq
 from cpq_desktop.core.planning.orders import plan_order
 from cpq_desktop.core.planning.pricing import number
@@ -67,14 +68,23 @@ def _decimal_places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _constant(value: Any) -> DerivationFunc:
-    def derive(record: Record, context: DerivationContext) -> Any:
-        return value
+@dataclass
+class _TierCursor:
+    """The tier being mapped: the tier derivations read it (set once per rate, no registry copies)."""
 
-    return derive
+    tier: TierBounds | None = None
+
+    def number(self, record: Record, context: DerivationContext) -> Any:
+        return self.tier.tier if self.tier else None
+
+    def starting(self, record: Record, context: DerivationContext) -> Any:
+        return number(self.tier.starting_unit) if self.tier else None
+
+    def ending(self, record: Record, context: DerivationContext) -> Any:
+        return number(self.tier.ending_unit) if self.tier else None
 
 
-def _usage_tiers(ctx: PlanContext, schedule: Record) -> list[dict[str, Any]]:
+def _usage_tiers(ctx: PlanContext, cursor: _TierCursor, schedule: Record) -> list[dict[str, Any]]:
     rates = ctx.graph.rates_of(str(schedule["Id"]))
     bounds = [
         (
@@ -89,15 +99,11 @@ def _usage_tiers(ctx: PlanContext, schedule: Record) -> list[dict[str, Any]]:
     )
     tiers = []
     for rate, tier in zip(rates, converted, strict=True):
-        derivations = ctx.derivations.provide(
-            tier_number=_constant(tier.tier),
-            tier_starting_unit=_constant(number(tier.starting_unit)),
-            tier_ending_unit=_constant(number(tier.ending_unit)),
-        )
+        cursor.tier = tier
         try:
-            values = ctx.mapping.apply(pairs.USAGE_TIER.id, rate, options=ctx.options, derivations=derivations)
-        except MappingError as exc:
-            raise RecordFailed(ErrorClass.MAPPING, str(exc)) from None
+            values = ctx.apply(pairs.USAGE_TIER.id, rate)
+        finally:
+            cursor.tier = None
         values.pop("cap", None)
         for key in ("price", "startingUnit", "endingUnit"):
             if key in values:
@@ -117,6 +123,8 @@ def _list_price_base_months(record: Record, context: DerivationContext) -> Any:
 
 
 def _provide(ctx: PlanContext) -> None:
+    cursor = _TierCursor()
+
     def charge_id(record: Record, _: DerivationContext) -> str:
         charge = product_charge(ctx, str(record.get("Product2Id") or ""))
         ctx.depend(charge.depends_on)
@@ -150,10 +158,10 @@ def _provide(ctx: PlanContext) -> None:
         sold_to_contact_id=lambda r, _: None,
         product_rate_plan_charge_id=charge_id,
         product_consumption_schedule_id=schedule_id,
-        usage_tiers=lambda r, _: _usage_tiers(ctx, r),
-        tier_number=lambda r, _: None,
-        tier_starting_unit=lambda r, _: None,
-        tier_ending_unit=lambda r, _: None,
+        usage_tiers=lambda r, _: _usage_tiers(ctx, cursor, r),
+        tier_number=cursor.number,
+        tier_starting_unit=cursor.starting,
+        tier_ending_unit=cursor.ending,
         active_currencies=lambda r, _: active_currencies(ctx, str(r.get("Id") or "")),
         usage_placeholder_tier=lambda r, _: usage_placeholder_tier(ctx, dict(r)),
         list_price_base_months=_list_price_base_months,
