@@ -69,7 +69,8 @@ class UnsyncedScope(_Scope):
 
 
 class ChangedSinceScope(_Scope):
-    """Activated orders changed (``SystemModstamp``) after a moment."""
+    """Activated orders changed (``SystemModstamp``) after a moment (a moment without a UTC offset is
+    taken as UTC, never as the machine's local time)."""
 
     kind: Literal["changed"] = "changed"
     since: datetime
