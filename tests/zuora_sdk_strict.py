@@ -22,19 +22,21 @@ _MODELS = (
     ("POST", "/v1/async/orders", "CreateOrderAsyncRequest"),
     ("POST", "/v1/orders", "CreateOrderRequest"),
     ("POST", "/v1/accounts", "CreateAccountRequest"),
+    ("POST", "/v1/contacts", "CreateContactRequest"),
     ("PUT", "/v1/accounts/", "UpdateAccountRequest"),
     ("POST", "/v1/object/product-rate-plan-charge", "CreateProductRatePlanChargeRequest"),
     ("POST", "/v1/object/product-rate-plan", "CreateProductRatePlanRequest"),
     ("POST", "/v1/object/product", "CreateProductRequest"),
 )
 # bodies where custom fields are top-level properties (not in the SDK schema)
-_TOP_LEVEL_CUSTOM = {"CreateAccountRequest", "UpdateAccountRequest"}
+_TOP_LEVEL_CUSTOM = {"CreateAccountRequest", "UpdateAccountRequest", "CreateContactRequest"}
 _SAMPLE_OUTPUTS = {
     "Id": "8ad08c0f7f54e6b5017f6af6b0fa5b44",
     "accountId": "8ad087d2909293cb0190964171da0999",
     "accountNumber": "A00000214",
     "billToContactId": "8ad087d2909293cb019096417222099b",
     "soldToContactId": "8ad087d2909293cb01909641723e099e",
+    "id": "8ad087d2909293cb01909641723e0aaa",
 }
 
 

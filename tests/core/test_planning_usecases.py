@@ -231,6 +231,8 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
                 "subscriptionNumber": "SUB-0000002",
                 "terms": termed("2025-03-01", "2026-03-01", 12),
                 "currency": "USD",
+                "billToContactId": "${contact:0038d0000000001AAA:id}",
+                "soldToContactId": "${contact:0038d0000000002AAA:id}",
                 "paymentTerm": "Net 30",
                 "subscribeToRatePlans": [
                     {
@@ -248,7 +250,27 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
             },
         }
     ]
-    assert set(order.depends_on) >= {f"account:{records['account']}", "catalog:prpc:01t8d0000000005AAA"}
+    assert set(order.depends_on) >= {
+        f"account:{records['account']}",
+        "catalog:prpc:01t8d0000000005AAA",
+        "contact:0038d0000000001AAA",
+        "contact:0038d0000000002AAA",
+    }
+    # §2.2: the order's Bill To Contact, created under the account and found again by crmId__c
+    bill_to = plan.step("contact:0038d0000000001AAA")
+    assert (bill_to.request.path, bill_to.depends_on) == ("/v1/contacts", [f"account:{records['account']}"])
+    assert bill_to.request.body == {
+        "accountId": f"${{account:{records['account']}:accountId}}",
+        "crmId__c": "0038d0000000001AAA",
+        "firstName": "Sofia",
+        "lastName": "Silva",
+        "address1": "198 Harbour Road",
+        "city": "San Francisco",
+        "state": "California",
+        "country": "United States",
+        "workEmail": "sofiasilva@sterlingfoodsplc.example",
+        "zipCode": "94105",
+    }
     assert order.lookup is not None
     assert order.lookup.value == "00000001"
 
@@ -298,6 +320,21 @@ def test_usage_subscription_sends_converted_tiers(env: Env) -> None:
     assert bounds == [(0, 1000), (1001, 10000), (10001, None)]
 
 
+# -- 2.2: an order without contact lookups gets contacts from its addresses --------------------------
+
+
+def test_order_addresses_become_contacts_of_that_order(env: Env) -> None:
+    records = env.records("address-only-order")
+    plan = env.plan_account("address-only-order")
+    bill_to = plan.step(f"contact:{records['order']}:billTo")
+    assert bill_to.request.body["crmOrderId__c"] == records["order"]
+    assert bill_to.request.body["firstName"] == bill_to.request.body["lastName"]
+    assert bill_to.request.body["firstName"].endswith("_billTo")
+    body = order_step(plan, records["order"]).request.body
+    create = body["subscriptions"][0]["orderActions"][0]["createSubscription"]
+    assert create["billToContactId"] == f"${{contact:{records['order']}:billTo:id}}"
+
+
 # -- 3.2: one-time products become order line items --------------------------------------------------
 
 
@@ -321,6 +358,8 @@ def test_one_time_products_become_order_line_items(env: Env) -> None:
         "billTargetDate": "2025-04-01",
         "listPricePerUnit": 1896,
         "amountPerUnit": 1896,
+        "billTo": "${contact:0038d0000000003AAA:id}",
+        "soldTo": "${contact:0038d0000000004AAA:id}",
     }
     assert sorted(items) == ["Edge Appliance", "Implementation Services", "Training Credits"]
     assert plan.step("catalog:prpc:01t8d0000000002AAA").request.body["ChargeType"] == "OneTime"
@@ -645,6 +684,7 @@ def _write(env: Env, plan: SyncPlan) -> None:
         request = step.request
         answer = env.zuora.request(request.method, request.path, json=body, headers=request.headers).body
         outputs[step.step_id] = {
+            "id": answer.get("id"),
             "Id": answer.get("Id"),
             "accountId": answer.get("accountId"),
             "accountNumber": answer.get("accountNumber"),

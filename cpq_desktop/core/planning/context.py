@@ -48,6 +48,8 @@ class ZuoraState:
     accounts: dict[str, ZuoraAccount] = field(default_factory=dict)  # by CRM ID
     products: dict[str, CatalogProduct] = field(default_factory=dict)  # by SKU
     existing_orders: set[str] = field(default_factory=set)
+    contacts: dict[str, str] = field(default_factory=dict)  # Zuora contact id by crmId__c
+    order_contacts: dict[tuple[str, str], str] = field(default_factory=dict)  # by (Order Id, _billTo|_soldTo)
     rate_plans: dict[str, tuple[ZuoraAccount, ZuoraSubscription, ZuoraRatePlan]] = field(default_factory=dict)
 
     def index(self) -> None:

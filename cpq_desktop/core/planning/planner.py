@@ -30,6 +30,7 @@ from cpq_desktop.core.mapping.model import MappingFile
 from cpq_desktop.core.mapping.tiers import TierBounds
 from cpq_desktop.core.planning.accounts import account_ref, ensure_account, parent_account_id, plan_account_update
 from cpq_desktop.core.planning.catalog import active_currencies, product_charge, usage_charge, usage_placeholder_tier
+from cpq_desktop.core.planning.contacts import contact_id
 from cpq_desktop.core.planning.context import HeldBackError, PlanContext, ZuoraState, ref
 from cpq_desktop.core.planning.graph import RecordGraph, graph_from_cpq
 from cpq_desktop.core.planning.orders import plan_order
@@ -122,6 +123,11 @@ def _list_price_base_months(record: Record, context: DerivationContext) -> Any:
         return None  # a partial month: the charge goes without list price base (connector-spec §3.10)
 
 
+def _order_of(record: Record) -> Any:
+    """The order of a subscription (through its order product) or of an order product."""
+    return _path(record, "SBQQ__OrderProduct__r", "Order") or record.get("Order")
+
+
 def _provide(ctx: PlanContext) -> None:
     cursor = _TierCursor()
 
@@ -154,8 +160,8 @@ def _provide(ctx: PlanContext) -> None:
         invoice_owner_account_number=lambda r, _: _owner(ctx, subscription_order(r), "InvoiceOwner__c"),
         order_line_item_invoice_owner_account_number=lambda r, _: None,
         order_line_item_owner_account_number=lambda r, _: _owner(ctx, r.get("Order"), "SubscriptionOwner__c"),
-        bill_to_contact_id=lambda r, _: None,
-        sold_to_contact_id=lambda r, _: None,
+        bill_to_contact_id=lambda r, _: contact_id(ctx, _order_of(r), "billTo"),
+        sold_to_contact_id=lambda r, _: contact_id(ctx, _order_of(r), "soldTo"),
         product_rate_plan_charge_id=charge_id,
         product_consumption_schedule_id=schedule_id,
         usage_tiers=lambda r, _: _usage_tiers(ctx, cursor, r),
@@ -225,6 +231,12 @@ def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
     state.accounts = lookups.accounts_by_crm_id(graph.ids("Account"))
     skus = {str(p.get("ProductCode") or "").strip() for p in graph.all("Product2")}
     state.products = lookups.products_by_sku(s for s in skus if s)
+    for contact in lookups.contacts_of_accounts(a.id for a in state.accounts.values()):
+        if contact.get("crmId__c"):
+            state.contacts.setdefault(str(contact["crmId__c"]), str(contact["id"]))
+        if contact.get("crmOrderId__c"):
+            suffix = "_billTo" if str(contact.get("firstName") or "").endswith("_billTo") else "_soldTo"
+            state.order_contacts.setdefault((str(contact["crmOrderId__c"]), suffix), str(contact["id"]))
     state.index()
     account_ids = set(state.accounts)
     unproven: list[str] = []

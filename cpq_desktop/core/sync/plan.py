@@ -33,6 +33,7 @@ class _Model(BaseModel):
 class StepKind(StrEnum):
     CREATE_ACCOUNT = "create_account"
     UPDATE_ACCOUNT = "update_account"
+    CREATE_CONTACT = "create_contact"
     CREATE_PRODUCT = "create_product"
     CREATE_PRODUCT_RATE_PLAN = "create_product_rate_plan"
     CREATE_PRODUCT_RATE_PLAN_CHARGE = "create_product_rate_plan_charge"
@@ -63,6 +64,9 @@ class Request(_Model):
 class LookupKind(StrEnum):
     ORDER_NUMBER = "order_number"
     CRM_ID = "crm_id"
+    # a contact's crmId__c (a Salesforce Contact Id), or "<Order Id>_billTo|_soldTo" for an address contact
+    # (crmOrderId__c and the name suffix)
+    CONTACT = "contact"
     EXTERNAL_PLAN_ID = "external_plan_id"
     SKU = "sku"
     CHARGE_OF_PLAN = "charge_of_plan"

@@ -160,6 +160,13 @@ class ZuoraLookups:
                     found[account.crm_id] = account
         return found
 
+    def contacts_of_accounts(self, account_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Every contact of the given Zuora accounts (custom fields such as ``crmId__c`` included)."""
+        contacts: list[dict[str, Any]] = []
+        for chunk in _chunks(account_ids):
+            contacts += self._query("/object-query/contacts", [f"accountid.IN:[{','.join(chunk)}]"])
+        return contacts
+
     # -- catalog -------------------------------------------------------------------------------
 
     def products_by_sku(self, skus: Iterable[str]) -> dict[str, CatalogProduct]:
