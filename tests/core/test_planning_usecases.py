@@ -797,3 +797,54 @@ def test_lookups_are_batched_in_fifties(env: Env) -> None:
     found = lookups.accounts_by_crm_id(f"001{n:015d}" for n in range(120))
     assert found == {}
     assert lookups.calls == 3
+
+
+def _with_copies(graph: RecordGraph, item_id: str, copies: int) -> None:
+    """``copies`` more lines like ``item_id`` in its order, each with its own CPQ subscription."""
+    item = graph.get("OrderItem", item_id)
+    assert item is not None
+    subscription = graph.get("SBQQ__Subscription__c", item["SBQQ__Subscription__c"])
+    assert subscription is not None
+    for n in range(copies):
+        sub_id, item_copy = f"a028d{n:010d}ZZZ", f"8028d{n:010d}ZZZ"
+        graph.add(
+            "SBQQ__Subscription__c",
+            [{**subscription, "Id": sub_id, "Name": f"SUB-X{n:05d}", "SBQQ__OrderProduct__c": item_copy}],
+        )
+        graph.add(
+            "OrderItem", [{**item, "Id": item_copy, "OrderItemNumber": f"X{n:09d}", "SBQQ__Subscription__c": sub_id}]
+        )
+
+
+def test_big_orders_go_async_and_are_split_at_the_orders_api_limits(env: Env) -> None:
+    records = env.records("amendment-quantity-increase")
+    graph = graph_for(env, "amendment-quantity-increase")
+    _with_copies(graph, records["seats_item"], 59)
+    step = plan_of(graph).step(f"order:{records['order']}")
+    assert step.request.path == "/v1/async/orders"
+    assert step.request.asynchronous
+    assert len(step.request.body["subscriptions"]) == 60
+    validate_request(strict_models(), step)
+    _with_copies(graph, records["seats_item"], 320)
+    plan = plan_of(graph)
+    first, second = plan.step(f"order:{records['order']}"), plan.step(f"order:{records['order']}#2")
+    assert [len(first.request.body["subscriptions"]), len(second.request.body["subscriptions"])] == [300, 21]
+    assert second.request.body["orderNumber"] == f"{first.request.body['orderNumber']}-2"
+    assert f"order:{records['order']}" in second.depends_on
+    amendment = plan.step(f"order:{records['amendment_order']}")
+    assert amendment.depends_on[-1].startswith(f"order:{records['order']}")
+
+
+def test_trigger_dates_on_order_and_terms_in_days(env: Env) -> None:
+    records = env.records("amendment-quantity-increase")
+    plan = env.plan_account("amendment-quantity-increase", trigger_dates_on_order=True, subscription_term_in_days=True)
+    create = order_step(plan, records["order"]).request.body["subscriptions"][0]["orderActions"][0]
+    names = [t["name"] for t in create["triggerDates"]]
+    assert names[0] == "ContractEffective"
+    assert set(names) <= {"ContractEffective", "ServiceActivation", "CustomerAcceptance"}
+    assert len(names) >= 2  # the order's authorised dates are sent too
+    term = create["createSubscription"]["terms"]["initialTerm"]
+    assert term["periodType"] == "Day"
+    assert term["period"] in (365, 366)
+    update = order_step(plan, records["amendment_order"]).request.body["subscriptions"][0]["orderActions"][0]
+    assert [t["name"] for t in update["triggerDates"]] == names
