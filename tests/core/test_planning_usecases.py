@@ -725,8 +725,9 @@ def test_whole_org_plan_is_accepted_by_zuora_and_a_second_plan_writes_nothing(en
 # -- bad records, one clear message each (planned from a graph the test edits) -------------------------
 
 
-def graph_for(env: Env, showcase: str) -> RecordGraph:
-    extraction = Extractor(env.salesforce).extract(AccountScope(account_ids=(env.records(showcase)["account"],)))
+def graph_for(env: Env, showcase: str, **options: Any) -> RecordGraph:
+    extractor = Extractor(env.salesforce, options=ConnectorOptions(**options))
+    extraction = extractor.extract(AccountScope(account_ids=(env.records(showcase)["account"],)))
     graph = graph_from_cpq(extraction.graph)
     read_price_book_entries(env.salesforce, graph)
     return graph
@@ -738,8 +739,9 @@ def edit(graph: RecordGraph, sobject: str, record_id: str, **changes: Any) -> No
     graph.add(sobject, [{**record, **changes}])
 
 
-def plan_of(graph: RecordGraph) -> SyncPlan:
-    return plan_graph(graph, ZuoraState(), profile="test", scope="edited graph", options=ConnectorOptions())
+def plan_of(graph: RecordGraph, **options: Any) -> SyncPlan:
+    """A plan of ``graph`` as if Zuora were empty (the module's tenant fills up as tests write to it)."""
+    return plan_graph(graph, ZuoraState(), profile="test", scope="edited graph", options=ConnectorOptions(**options))
 
 
 def test_blank_product_code_fails_the_order_with_one_message(env: Env) -> None:
@@ -837,7 +839,8 @@ def test_big_orders_go_async_and_are_split_at_the_orders_api_limits(env: Env) ->
 
 def test_trigger_dates_on_order_and_terms_in_days(env: Env) -> None:
     records = env.records("amendment-quantity-increase")
-    plan = env.plan_account("amendment-quantity-increase", trigger_dates_on_order=True, subscription_term_in_days=True)
+    graph = graph_for(env, "amendment-quantity-increase")
+    plan = plan_of(graph, trigger_dates_on_order=True, subscription_term_in_days=True)
     create = order_step(plan, records["order"]).request.body["subscriptions"][0]["orderActions"][0]
     names = [t["name"] for t in create["triggerDates"]]
     assert names[0] == "ContractEffective"

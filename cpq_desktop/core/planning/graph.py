@@ -144,11 +144,24 @@ class RecordGraph:
         if depth <= 0:
             return result
         for field, relationship, parent_object in PARENTS.get(sobject, ()):
-            if relationship in result or field not in result:
+            parent = self.get(parent_object, result.get(field)) if field in result else None
+            nested = result.get(relationship)
+            if parent is None:
+                if relationship not in result and field in result:
+                    result[relationship] = None
                 continue
-            parent = self.get(parent_object, result.get(field))
-            result[relationship] = None if parent is None else self.linked(parent_object, parent, depth - 1)
+            full = self.linked(parent_object, parent, depth - 1)
+            # the extraction may carry a projection of the parent; the graph's copy has every field read
+            result[relationship] = _merge(full, nested) if isinstance(nested, Mapping) else full
         return result
+
+
+def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> Record:
+    merged = dict(base)
+    for key, value in extra.items():
+        current = merged.get(key)
+        merged[key] = _merge(current, value) if isinstance(value, Mapping) and isinstance(current, Mapping) else value
+    return merged
 
 
 def graph_from_cpq(cpq: CpqGraph) -> RecordGraph:
