@@ -70,6 +70,7 @@ class RecordGraph:
     def __init__(self) -> None:
         self._records: dict[str, dict[str, Record]] = defaultdict(dict)
         self._indexes: dict[tuple[str, str], dict[Any, list[Record]]] = {}
+        self._linked: dict[tuple[str, str, int], Record] = {}
         # the orders the admin asked for (the graph also holds the originals their amendments need)
         self.scope_order_ids: set[str] = set()
         self.scope_account_ids: list[str] = []
@@ -79,6 +80,7 @@ class RecordGraph:
         for record in records:
             table[str(record["Id"])] = _typed(sobject, record)
         self._indexes = {key: index for key, index in self._indexes.items() if key[0] != sobject}
+        self._linked.clear()
 
     def where(self, sobject: str, field: str, value: Any) -> list[Record]:
         """Records of ``sobject`` whose ``field`` equals ``value`` (indexed on first use)."""
@@ -139,7 +141,14 @@ class RecordGraph:
         return sorted(members, key=key)
 
     def linked(self, sobject: str, record: Mapping[str, Any], depth: int = 3) -> Record:
-        """``record`` with its parents nested under their relationship names, ``depth`` levels deep."""
+        """``record`` with its parents nested under their relationship names, ``depth`` levels deep.
+
+        The result is shared (computed once per record and depth until the graph changes): read it, don't
+        change it."""
+        key = (sobject, str(record.get("Id") or ""), depth)
+        stored = self.get(sobject, key[1])
+        if stored is record and key in self._linked:
+            return self._linked[key]
         result = dict(record)
         if depth <= 0:
             return result
@@ -153,14 +162,22 @@ class RecordGraph:
             full = self.linked(parent_object, parent, depth - 1)
             # the extraction may carry a projection of the parent; the graph's copy has every field read
             result[relationship] = _merge(full, nested) if isinstance(nested, Mapping) else full
+        if stored is record:
+            self._linked[key] = result
         return result
 
 
-def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> Record:
+def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``base`` plus what ``extra`` has that it lacks, nested relationships merged the same way."""
+    missing = extra.keys() - base.keys()
+    nested = [k for k, v in extra.items() if type(v) is dict and type(base.get(k)) is dict]
+    if not missing and not nested:
+        return base
     merged = dict(base)
-    for key, value in extra.items():
-        current = merged.get(key)
-        merged[key] = _merge(current, value) if isinstance(value, Mapping) and isinstance(current, Mapping) else value
+    for key in missing:
+        merged[key] = extra[key]
+    for key in nested:
+        merged[key] = _merge(base[key], extra[key])
     return merged
 
 
