@@ -18,6 +18,7 @@ import pytest
 
 from cpq_desktop.core.config import ConnectorOptions
 from cpq_desktop.core.extract import AccountScope, Extractor, OrderScope, Scope, UnsyncedScope
+from cpq_desktop.core.mapping import MappingFile, MappingRow, merge
 from cpq_desktop.core.planning import RecordGraph, graph_from_cpq, plan_graph, plan_sync
 from cpq_desktop.core.planning.context import ZuoraState
 from cpq_desktop.core.planning.planner import read_price_book_entries
@@ -512,6 +513,10 @@ def test_invoice_owner_change_transfers_the_subscription(env: Env) -> None:
     assert actions[1]["ownerTransfer"] == {"destinationInvoiceAccountNumber": f"${{account:{parent}:accountNumber}}"}
     assert f"account:{parent}" in step.depends_on  # the new owner is created on the fly, without its orders
     assert plan.step(f"account:{parent}").request.body["crmId"] == parent
+    # the child's parent account (connector-spec §2.1) is created first and linked by its Zuora id
+    child = plan.step(f"account:{records['account']}")
+    assert child.request.body["parentId"] == f"${{account:{parent}:accountId}}"
+    assert child.depends_on == [f"account:{parent}"]
 
 
 # -- 3.10 co-termed add-on with a partial month and list price base ------------------------------
@@ -851,3 +856,43 @@ def test_trigger_dates_on_order_and_terms_in_days(env: Env) -> None:
     assert term["period"] in (365, 366)
     update = order_step(plan, records["amendment_order"]).request.body["subscriptions"][0]["orderActions"][0]
     assert [t["name"] for t in update["triggerDates"]] == names
+
+
+def test_multi_currency_order_sends_its_currency(env: Env) -> None:
+    records = env.records("multi-currency-jpy")
+    graph = graph_for(env, "multi-currency-jpy")
+    plan = plan_of(graph)
+    body = plan.step(f"order:{records['order']}").request.body
+    currencies = {s["orderActions"][0]["createSubscription"]["currency"] for s in body["subscriptions"]}
+    assert currencies == {"JPY"}
+    account = plan.step(f"account:{records['account']}").request.body
+    assert account["currency"] == "JPY"
+    charges = [s for s in plan.steps if s.kind is StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE]
+    for charge in charges:
+        tiers = charge.request.body["ProductRatePlanChargeTierData"]["ProductRatePlanChargeTier"]
+        assert {"JPY", "USD"} <= {t["Currency"] for t in tiers}  # the order's and Zuora's default currency
+
+
+def test_opportunity_fields_reach_the_order_when_the_option_is_on(env: Env) -> None:
+    records = env.records("new-subscriptions")
+    mapping = merge(
+        MappingFile(sections={"Opportunity->Order": [MappingRow(target="OpportunityName__c", source="Name")]})
+    )
+    graph = graph_for(env, "new-subscriptions")
+    off = plan_graph(graph, ZuoraState(), profile="t", scope="s", options=ConnectorOptions(), mapping=mapping)
+    assert "customFields" not in off.step(f"order:{records['order']}").request.body
+    extractor = Extractor(env.salesforce, mapping=mapping, options=ConnectorOptions(sync_opportunity_fields=True))
+    extraction = extractor.extract(AccountScope(account_ids=(records["account"],)))
+    graph = graph_from_cpq(extraction.graph)
+    on = plan_graph(
+        graph,
+        ZuoraState(),
+        profile="t",
+        scope="s",
+        options=ConnectorOptions(sync_opportunity_fields=True),
+        mapping=mapping,
+    )
+    opportunity = graph.get("Opportunity", records["opportunity"])
+    assert opportunity is not None
+    body = on.step(f"order:{records['order']}").request.body
+    assert body["customFields"] == {"OpportunityName__c": opportunity["Name"]}
