@@ -13,6 +13,14 @@ JSON-serialisable for ``--json``):
   of an account it created, the charge id of a catalog charge it created …).
 - Records that cannot be synced are listed once, in :attr:`SyncPlan.problems` (they fail validation)
   or :attr:`SyncPlan.held_back` (they depend on a record that failed or is not in Zuora yet).
+
+What the executor does with a step: wait for ``depends_on``; resolve the body with the outputs of earlier
+steps; send ``request.method`` ``request.path`` with ``request.headers`` (the catalog CRUD calls need their
+``X-Zuora-WSDL-Version``); poll ``GET /v1/async-jobs/{jobId}`` when ``request.asynchronous``; record the
+step's ``outputs`` from the answer — ``accountId``, ``accountNumber``, ``billToContactId``,
+``soldToContactId`` of ``POST /v1/accounts``; ``Id`` of a catalog CRUD create; ``id`` of ``POST
+/v1/contacts``; ``orderNumber``/``accountNumber``/``subscriptionNumbers`` of an order. When an answer is
+lost, ``lookup`` says where the result is found instead.
 """
 
 from __future__ import annotations
