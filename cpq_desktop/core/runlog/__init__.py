@@ -1,0 +1,18 @@
+"""Per-run debug logs (``run.jsonl``, ``run.log``, ``results.csv``, ``summary.json``), listing and export."""
+
+from cpq_desktop.core.runlog.export import ExportError, export_run
+from cpq_desktop.core.runlog.folders import RunLogInfo, UnknownRunLogError, list_run_logs, run_folder, runs_root
+from cpq_desktop.core.runlog.run_log import RunLog, RunLogError, RunLogHandler
+
+__all__ = [
+    "ExportError",
+    "RunLog",
+    "RunLogError",
+    "RunLogHandler",
+    "RunLogInfo",
+    "UnknownRunLogError",
+    "export_run",
+    "list_run_logs",
+    "run_folder",
+    "runs_root",
+]

@@ -1,0 +1,516 @@
+"""The debug log of one sync run: ``run.jsonl``, ``run.log``, ``results.csv`` and ``summary.json``.
+
+Everything is redacted *before* it is written: first with the process-wide redactor (registered secrets
+and token-shaped values: bearer headers, ``access_token`` fields, Salesforce session ids, JWTs …), then
+with the run's own known secrets (the Zuora client secret, the Salesforce password and tokens the run
+logged in with). Lines are flushed to the operating system as they are written, so a run that is
+killed leaves logs whose every complete line is readable.
+
+``run.jsonl`` holds one JSON object per line: ``ts`` (UTC), ``t`` (seconds since the run opened),
+``kind`` (``run_started``, ``soql``, ``exchange``, ``result``, ``log``, ``run_finished`` or the
+executor's own kinds: ``decision``, ``retry`` …), ``level``, ``message``, ``thread`` and the event's
+fields. ``run.log`` is the same for people: one line per event, bodies and other structured fields on
+indented lines under it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from cpq_desktop.core.redaction import Redactor, default_redactor
+from cpq_desktop.core.runlog.folders import (
+    JSONL_NAME,
+    RESULTS_CSV_NAME,
+    SUMMARY_FORMAT,
+    SUMMARY_NAME,
+    TEXT_LOG_NAME,
+    is_valid_run_id,
+    runs_root,
+)
+from cpq_desktop.core.runlog.liveness import this_host
+from cpq_desktop.core.runlog.results_csv import ENCODING, ResultsCsvWriter
+from cpq_desktop.core.sync.results import RecordResult, RecordStatus, RunStatus, RunSummary, utc_now
+from cpq_desktop.core.zuora.client import Exchange
+
+_log = logging.getLogger(__name__)
+
+# A body bigger than this (as JSON text) is cut, so one huge listing cannot swamp the log.
+MAX_BODY_CHARS = 1_000_000
+# Strings JSON escapes: a secret inside one would not be found in the encoded line, so they are redacted first.
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+class RunLogError(Exception):
+    """The run's log folder cannot be created; ``str()`` says where and what to do."""
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class RunLog:
+    """The debug log of one run. Thread-safe: the executor's workers call it concurrently.
+
+    Open it with :meth:`open`; close it with :meth:`close` (a summary) or :meth:`abort` (an error).
+    As a context manager, an exception that escapes the block aborts the run log with that error.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        run_id: str,
+        profile: str,
+        scope: str,
+        dry_run: bool,
+        started_at: datetime,
+        retry_of: str | None,
+        secrets: Iterable[str | None],
+        redactor: Redactor,
+    ) -> None:
+        self.folder = folder
+        self.run_id = run_id
+        self.profile = profile
+        self.scope = scope
+        self.dry_run = dry_run
+        self.started_at = started_at
+        self.retry_of = retry_of
+        self._redactor = redactor
+        self._run_secrets = Redactor()
+        for secret in secrets:
+            self.add_secret(secret)
+        self._lock = threading.RLock()
+        self._started = time.monotonic()
+        self._closed = False
+        self._broken: OSError | None = None
+        self._results = 0
+        self._jsonl: IO[str] = (folder / JSONL_NAME).open("w", encoding="utf-8", newline="\n")
+        self._text: IO[str] = (folder / TEXT_LOG_NAME).open("w", encoding="utf-8", newline="\n")
+        self._csv_stream: IO[str] = (folder / RESULTS_CSV_NAME).open("w", encoding=ENCODING, newline="")
+        self._csv = ResultsCsvWriter(self._csv_stream, self.redact)
+        self._handler: RunLogHandler | None = None
+
+    # -- opening and closing --------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        run_id: str,
+        *,
+        profile: str,
+        scope: str,
+        dry_run: bool = False,
+        started_at: datetime | None = None,
+        retry_of: str | None = None,
+        secrets: Iterable[str | None] = (),
+        log_root: Path | None = None,
+        redactor: Redactor | None = None,
+        capture_logging: bool = True,
+        logging_level: int = logging.INFO,
+    ) -> RunLog:
+        """Create the run's folder and files and write the opening lines.
+
+        ``secrets`` are the values this run must never write (passwords, client secret, tokens), on top
+        of everything the process-wide redactor masks. With ``capture_logging``, records logged through
+        Python logging at ``logging_level`` and above while the run is open land in its log too.
+        """
+        if not is_valid_run_id(run_id):
+            raise RunLogError(f"{run_id!r} cannot be a run id: use letters, digits, '.', '-' and '_' only")
+        root = runs_root(log_root)
+        folder = root / run_id
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            raise RunLogError(f"a run log {run_id!r} already exists in {root}; each run needs a new id") from None
+        except OSError as exc:
+            raise RunLogError(
+                f"cannot create the run's log folder {folder}: {exc.strerror or exc}. "
+                "Check that the log folder is writable and the disk is not full."
+            ) from None
+        run_log = cls(
+            folder,
+            run_id=run_id,
+            profile=profile,
+            scope=scope,
+            dry_run=dry_run,
+            started_at=started_at or utc_now(),
+            retry_of=retry_of,
+            secrets=secrets,
+            redactor=redactor if redactor is not None else default_redactor,
+        )
+        run_log._write_summary(run_log._opening_summary())
+        what = "dry run" if dry_run else "run"
+        run_log.event(
+            "run_started",
+            f"{what} {run_id} of profile {profile!r}, scope: {scope}",
+            profile=profile,
+            scope=scope,
+            dry_run=dry_run,
+            retry_of=retry_of,
+            pid=os.getpid(),
+        )
+        if capture_logging:
+            run_log.attach_logging(logging_level)
+        return run_log
+
+    def close(self, summary: RunSummary) -> None:
+        """Write the closing line and ``summary.json``; later calls are ignored (so are calls after it)."""
+        with self._lock:
+            if self._closed:
+                return
+            self.event(
+                "run_finished",
+                f"{summary.status.label}: " + _counts_text(summary.counts) + f" in {summary.duration_s:.1f} s",
+                status=summary.status.value,
+                counts={status.value: count for status, count in summary.counts.items()},
+                duration_s=summary.duration_s,
+                salesforce_calls=summary.salesforce_calls,
+                zuora_calls=summary.zuora_calls,
+                exit_code=int(summary.exit_code),
+                level="warning" if summary.status is not RunStatus.SUCCEEDED else "info",
+            )
+            self._write_summary({**summary.to_json_dict(), **self._process_fields()})
+            self._finish()
+
+    def abort(self, error: str) -> None:
+        """Close a run that could not go on (``error`` says why, for the admin)."""
+        with self._lock:
+            if self._closed:
+                return
+            self.event("run_aborted", error, level="error")
+            duration = time.monotonic() - self._started
+            data = {**self._opening_summary(), "status": RunStatus.ERROR.value, "duration_s": duration}
+            data["error"] = self.redact(error)
+            data["exit_code"] = None
+            self._write_summary(data)
+            self._finish()
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if exc is not None and not self._closed:
+            self.abort(f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}")
+        elif not self._closed:
+            self._finish()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def write_error(self) -> OSError | None:
+        """The error that stopped the log from being written (disk full …), if any."""
+        return self._broken
+
+    def _finish(self) -> None:
+        self.detach_logging()
+        self._closed = True
+        for stream in (self._jsonl, self._text, self._csv_stream):
+            try:
+                stream.close()
+            except OSError as exc:
+                self._broken = self._broken or exc
+
+    # -- redaction ------------------------------------------------------------------------------
+
+    def add_secret(self, secret: str | None) -> None:
+        """Never write ``secret`` (e.g. a token minted during the run), raw, URL- or JSON-encoded."""
+        if not secret:
+            return
+        self._run_secrets.register(secret)
+        encoded = json.dumps(secret, ensure_ascii=False)[1:-1]
+        if encoded != secret:
+            self._run_secrets.register(encoded)
+
+    def redact(self, text: str) -> str:
+        return self._run_secrets.redact(self._redactor.redact(text))
+
+    def _prepared(self, value: Any) -> Any:
+        """``value`` as JSON-ready data, with the strings JSON would escape already redacted."""
+        if isinstance(value, str):
+            return self.redact(value) if _JSON_ESCAPED.search(value) else value
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, dict):
+            return {self._prepared(str(key)): self._prepared(item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._prepared(item) for item in value]
+        if isinstance(value, datetime):
+            return _timestamp(value)
+        return self._prepared(str(value))
+
+    def _fully_redacted(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {self.redact(key): self._fully_redacted(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._fully_redacted(item) for item in value]
+        return value
+
+    def _json_line(self, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The redacted JSON line of ``record`` and the redacted record it encodes."""
+        prepared: dict[str, Any] = self._prepared(record)
+        line = _compact(prepared)
+        redacted = self.redact(line)
+        if redacted == line:
+            return line, prepared
+        # Redacting the encoded line is one fast pass; if a mask landed across JSON syntax, redact value by value.
+        try:
+            decoded: dict[str, Any] = json.loads(redacted)
+        except ValueError:
+            decoded = self._fully_redacted(prepared)
+            return _compact(decoded), decoded
+        return redacted, decoded
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def event(self, kind: str, message: str, *, level: str = "info", **fields: Any) -> None:
+        """One step of the run: ``kind`` names it, ``message`` says it in words, ``fields`` hold the data."""
+        now = utc_now()
+        record: dict[str, Any] = {
+            "ts": _timestamp(now),
+            "t": round(time.monotonic() - self._started, 6),
+            "kind": kind,
+            "level": level,
+            "message": message,
+            "thread": threading.current_thread().name,
+        }
+        for key, value in fields.items():
+            if value is not None and key not in record:
+                record[key] = value
+        line, redacted = self._json_line(record)
+        text = self.redact(_human(redacted))
+        with self._lock:
+            if self._closed or self._broken is not None:
+                return
+            try:
+                self._jsonl.write(line + "\n")
+                self._jsonl.flush()
+                self._text.write(text)
+                self._text.flush()
+            except OSError as exc:
+                self._break(exc)
+
+    def exchange(self, exchange: Exchange) -> None:
+        """One Zuora HTTP round trip (the ``on_exchange`` callback of :class:`ZuoraClient`)."""
+        if exchange.status is None:
+            outcome = f"no answer ({exchange.error or 'connection failed'})"
+        else:
+            outcome = f"HTTP {exchange.status}"
+        failed = exchange.status is None or exchange.status >= 400
+        self.event(
+            "exchange",
+            f"{exchange.method} {exchange.path} → {outcome} in {exchange.duration_s * 1000:.0f} ms"
+            + (f" (attempt {exchange.attempt})" if exchange.attempt > 1 else ""),
+            level="warning" if failed else "info",
+            method=exchange.method,
+            path=exchange.path,
+            attempt=exchange.attempt,
+            status=exchange.status,
+            duration_ms=round(exchange.duration_s * 1000, 1),
+            request_id=exchange.request_id,
+            error=exchange.error,
+            request_body=_bounded(exchange.request_body),
+            response_body=_bounded(exchange.response_body),
+        )
+
+    def soql(self, query: str, rows: int, duration_s: float, **fields: Any) -> None:
+        """One SOQL query sent to Salesforce and the rows it returned."""
+        self.event(
+            "soql",
+            f"SOQL → {rows} row{'s' if rows != 1 else ''} in {duration_s * 1000:.0f} ms",
+            query=query,
+            rows=rows,
+            duration_ms=round(duration_s * 1000, 1),
+            **fields,
+        )
+
+    def result(self, result: RecordResult) -> None:
+        """A record's outcome: a line in the logs and a row in ``results.csv``."""
+        message = f"{result.record.text()}: {result.status.label}"
+        if result.error_class:
+            message += f" — {result.error_class}"
+        if result.message:
+            message += f": {result.message}"
+        self.event(
+            "result",
+            message,
+            level="warning" if result.status is RecordStatus.FAILED else "info",
+            result=result.model_dump(mode="json", exclude_defaults=True),
+        )
+        with self._lock:
+            if self._closed or self._broken is not None:
+                return
+            try:
+                self._csv.write(result)
+            except OSError as exc:
+                self._break(exc)
+            self._results += 1
+
+    def _break(self, exc: OSError) -> None:
+        self._broken = exc
+        # Logged after the flag is set, so the run's own logging handler does not write it back here.
+        _log.warning(
+            "The debug log of run %s stopped being written (%s); the sync goes on. Free disk space in %s.",
+            self.run_id,
+            exc.strerror or exc,
+            self.folder,
+        )
+
+    # -- summary.json ---------------------------------------------------------------------------
+
+    def _process_fields(self) -> dict[str, Any]:
+        return {"format": SUMMARY_FORMAT, "pid": os.getpid(), "host": this_host()}
+
+    def _opening_summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "profile": self.profile,
+            "scope": self.scope,
+            "dry_run": self.dry_run,
+            "started_at": _timestamp(self.started_at),
+            "retry_of": self.retry_of,
+            "status": RunStatus.RUNNING.value,
+            **self._process_fields(),
+        }
+
+    def _write_summary(self, data: dict[str, Any]) -> None:
+        """Replace ``summary.json`` in one step, so a reader never sees half a file."""
+        target = self.folder / SUMMARY_NAME
+        partial = target.with_name(SUMMARY_NAME + ".partial")
+        text = self.redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n"
+        try:
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, target)
+        except OSError as exc:
+            self._break(exc)
+
+    # -- Python logging -------------------------------------------------------------------------
+
+    def attach_logging(self, level: int = logging.INFO) -> None:
+        """Copy records logged through Python logging (any logger) into this run's log while it is open."""
+        with self._lock:
+            if self._handler is None and not self._closed:
+                self._handler = RunLogHandler(self, level)
+                self._handler.attach()
+
+    def detach_logging(self) -> None:
+        with self._lock:
+            if self._handler is not None:
+                self._handler.detach()
+                self._handler = None
+
+    @contextmanager
+    def capturing_logging(self, level: int = logging.INFO) -> Iterator[RunLog]:
+        self.attach_logging(level)
+        try:
+            yield self
+        finally:
+            self.detach_logging()
+
+
+class RunLogHandler(logging.Handler):
+    """A logging handler that writes records into a :class:`RunLog` (as ``log`` events), redacted.
+
+    Attached to the root logger; the app's own ``cpq_desktop`` logger is opened to ``level`` while
+    attached (and put back afterwards) so the executor's INFO lines arrive even when the app log is
+    quieter.
+    """
+
+    def __init__(self, run_log: RunLog, level: int = logging.INFO) -> None:
+        super().__init__(level)
+        self.run_log = run_log
+        self._emitting = threading.local()
+        self._app_logger = logging.getLogger("cpq_desktop")
+        self._previous_level: int | None = None
+
+    def attach(self) -> None:
+        if self._app_logger.getEffectiveLevel() > self.level:
+            self._previous_level = self._app_logger.level
+            self._app_logger.setLevel(self.level)
+        logging.getLogger().addHandler(self)
+
+    def detach(self) -> None:
+        logging.getLogger().removeHandler(self)
+        if self._previous_level is not None and self._app_logger.level == self.level:
+            self._app_logger.setLevel(self._previous_level)
+        self._previous_level = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self._emitting, "active", False):
+            return
+        self._emitting.active = True
+        try:
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):
+                message = f"{record.msg} {record.args!r}"
+            traceback = record.exc_text
+            if record.exc_info and record.exc_info[0] is not None and not traceback:
+                traceback = logging.Formatter().formatException(record.exc_info)
+            self.run_log.event(
+                "log",
+                message,
+                level=record.levelname.lower(),
+                logger=record.name,
+                traceback=traceback,
+            )
+        finally:
+            self._emitting.active = False
+
+
+def _bounded(body: Any) -> Any:
+    if body is None or isinstance(body, bool | int | float):
+        return body
+    text = body if isinstance(body, str) else _compact(body)
+    if len(text) <= MAX_BODY_CHARS:
+        return body
+    return f"{text[:MAX_BODY_CHARS]}… [{len(text) - MAX_BODY_CHARS} more characters left out of the log]"
+
+
+_HEADER_FIELDS = frozenset({"ts", "t", "kind", "level", "message", "thread"})
+_SHORT_VALUE = 60
+
+
+def _human(record: dict[str, Any]) -> str:
+    """The ``run.log`` lines of one (already redacted) event: short values on one line, the rest below."""
+    message = str(record["message"]).replace("\n", "\n        ")
+    lines = [f"{record['ts']} {record['level'].upper():<7} {record['kind']:<12} {message} [{record['thread']}]"]
+    short: list[str] = []
+    long: list[str] = []
+    for key, value in record.items():
+        if key in _HEADER_FIELDS:
+            continue
+        shown = value if isinstance(value, str) else _compact(value)
+        if len(shown) <= _SHORT_VALUE and "\n" not in shown:
+            short.append(f"{key}={shown}")
+        else:
+            long.append(f"    {key}: " + shown.replace("\n", "\n        "))
+    if short:
+        lines.append("    " + " ".join(short))
+    lines.extend(long)
+    return "\n".join(lines) + "\n"
+
+
+def _counts_text(counts: dict[RecordStatus, int]) -> str:
+    shown = [f"{count} {status.label.lower()}" for status, count in counts.items() if count]
+    return ", ".join(shown) if shown else "no records"
