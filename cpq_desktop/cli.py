@@ -175,6 +175,22 @@ def _sync(args: argparse.Namespace) -> int:
     return EXIT_RECORDS_FAILED if plan.problems or plan.held_back else EXIT_OK
 
 
+def _add_logs_parser(commands: Any) -> None:
+    logs = commands.add_parser("logs", help="list runs and export their debug logs")
+    logs_commands = logs.add_subparsers(dest="logs_command", metavar="SUBCOMMAND", required=True)
+    listing = logs_commands.add_parser("list", help="the runs that have debug logs, newest first")
+    listing.add_argument("--profile", metavar="P", help="only the runs of profile P")
+    listing.add_argument("--limit", type=int, metavar="N", help="only the N newest runs")
+    listing.add_argument("--json", action="store_true", help="print the runs as JSON")
+    listing.set_defaults(handler=_logs_list)
+    export = logs_commands.add_parser(
+        "export", help="zip a run's debug logs (run.jsonl, run.log, results.csv, summary.json) into FILE"
+    )
+    export.add_argument("run_id", metavar="RUN_ID", help="a run id from 'cpq-desktop logs list'")
+    export.add_argument("file", type=Path, metavar="FILE.zip")
+    export.set_defaults(handler=_logs_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cpq-desktop",
@@ -193,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sandbox_parser(commands)
     _add_mapping_parser(commands)
     _add_sync_parser(commands)
+    _add_logs_parser(commands)
     return parser
 
 
@@ -269,6 +286,53 @@ def _mapping_validate(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_USAGE
     print(f"{args.file}: the mapping is valid")
+    return EXIT_OK
+
+
+def _logs_list(args: argparse.Namespace) -> int:
+    import json
+
+    from cpq_desktop.core.runlog import list_run_logs, runs_root
+
+    if args.limit is not None and args.limit < 1:
+        return _fail("--limit must be 1 or more")
+    runs = list_run_logs(profile=args.profile)[: args.limit]
+    if args.json:
+        print(json.dumps([run.to_json_dict() for run in runs], indent=2))
+        return EXIT_OK
+    if not runs:
+        whose = f" of profile {args.profile!r}" if args.profile else ""
+        print(f"No runs{whose} have debug logs in {runs_root()}.")
+        return EXIT_OK
+    rows = [("RUN ID", "STARTED (UTC)", "PROFILE", "SCOPE", "MODE", "STATUS", "RECORDS")]
+    for run in runs:
+        counts = ", ".join(f"{count} {status.label.lower()}" for status, count in run.counts.items() if count)
+        scope = run.scope if len(run.scope) <= 40 else run.scope[:39] + "…"
+        rows.append(
+            (
+                run.run_id,
+                f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+                run.profile,
+                scope,
+                "dry run" if run.dry_run else "sync",
+                run.status.label,
+                counts or "none",
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    return EXIT_OK
+
+
+def _logs_export(args: argparse.Namespace) -> int:
+    from cpq_desktop.core.runlog import ExportError, UnknownRunLogError, export_run
+
+    try:
+        written = export_run(args.run_id, args.file)
+    except (UnknownRunLogError, ExportError) as exc:
+        return _fail(str(exc))
+    print(f"Wrote the debug logs of run {args.run_id} to {written}")
     return EXIT_OK
 
 
