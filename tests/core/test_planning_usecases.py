@@ -423,6 +423,22 @@ def test_amendment_chain_add_update_cancel_then_stacked_amendment_and_renewal(en
             },
         },
     ]
+    # the co-termed add-on ran 9 months; its renewal runs 12, so its renewal term changes first
+    assert [a["type"] for a in subscription(renewal, "SUB-0000013")["orderActions"]] == [
+        "TermsAndConditions",
+        "RenewSubscription",
+        "UpdateProduct",
+    ]
+    terms = subscription(renewal, "SUB-0000013")["orderActions"][0]["termsAndConditions"]
+    assert terms == {
+        "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
+        "renewalTerms": [{"period": 12, "periodType": "Month"}],
+    }
+    assert set(order_step(plan, records["renewal_order"]).depends_on) == {
+        f"account:{records['account']}",
+        f"order:{records['order']}",
+        f"order:{records['second_amendment_order']}",
+    }
     renewed = {entry["subscriptionNumber"] for entry in renewal["subscriptions"]}
     assert "SUB-0000009" not in renewed  # the cancelled subscription is not renewed
 

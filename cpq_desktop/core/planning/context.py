@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
-from cpq_desktop.core.mapping import DERIVATIONS, DerivationRegistry, EffectiveMapping, MappingError
+from cpq_desktop.core.mapping import DERIVATIONS, DerivationRegistry, EffectiveMapping, MappingError, apply_rows
 from cpq_desktop.core.mapping.records import record_label
 from cpq_desktop.core.planning.catalog_ref import ChargeRef
 from cpq_desktop.core.planning.graph import Record, RecordGraph
@@ -73,6 +73,8 @@ class PlannedLine:
     quantity: float | None
     price: float | None
     step_id: str | None = None
+    # (period, periodType) the subscription renews with, when the plan knows it
+    renewal_term: tuple[int, str] | None = None
 
     def identifier(self) -> dict[str, str]:
         if self.rate_plan_id:
@@ -142,6 +144,15 @@ class PlanContext:
         """The mapping section ``pair_id`` applied to ``record``; a mapping error fails the record."""
         try:
             return self.mapping.apply(pair_id, record, options=self.options, derivations=self.derivations)
+        except MappingError as exc:
+            raise RecordFailed(ErrorClass.MAPPING, str(exc)) from None
+
+    def apply_targets(self, pair_id: str, record: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+        """Like :meth:`apply`, with only the rows whose target starts with ``prefix`` (no other derivation
+        runs, so nothing else gets planned as a side effect)."""
+        rows = [row for row in self.mapping.rows(pair_id, self.options) if row.target.startswith(prefix)]
+        try:
+            return apply_rows(rows, record, pair_id=pair_id, options=self.options, derivations=self.derivations)
         except MappingError as exc:
             raise RecordFailed(ErrorClass.MAPPING, str(exc)) from None
 

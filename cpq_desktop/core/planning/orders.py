@@ -329,6 +329,7 @@ class OrderPlanner:
         linked = ctx.graph.linked("SBQQ__Subscription__c", subscription)
         entry, create, triggers = self._shape_subscription(ctx.apply(pairs.SUBSCRIPTION.id, linked))
         plans, line, description = self._rate_plans(item, linked)
+        line.renewal_term = _renewal_term(create.get("terms") or {})
         create["subscribeToRatePlans"] = plans
         action: dict[str, Any] = {"type": "CreateSubscription"}
         if triggers:
@@ -493,12 +494,13 @@ class OrderPlanner:
                 )
             line = self.line_for(anchor, item)
             work = self._work_for(line)
+            subscription = ctx.graph.get("SBQQ__Subscription__c", item.get("SBQQ__Subscription__c"))
             if not any(a["type"] == "RenewSubscription" for a in work.actions):
+                self._renewal_term(work, line, subscription, triggers)
                 work.actions.append({"type": "RenewSubscription", "triggerDates": triggers, "renewSubscription": {}})
                 work.details.append(
                     f"RenewSubscription {line.subscription_number} from {self.order.get('EffectiveDate')}"
                 )
-            subscription = ctx.graph.get("SBQQ__Subscription__c", item.get("SBQQ__Subscription__c"))
             values = ctx.apply(
                 pairs.SUBSCRIPTION_CHARGE.id, ctx.graph.linked("SBQQ__Subscription__c", subscription or {})
             )
@@ -527,6 +529,38 @@ class OrderPlanner:
                     )
                     line.price = new_price if new_price is not None else line.price
                     line.quantity = new_quantity if new_quantity is not None else line.quantity
+
+    def _renewal_term(
+        self,
+        work: _SubscriptionWork,
+        line: PlannedLine,
+        subscription: Record | None,
+        triggers: list[dict[str, str]],
+    ) -> None:
+        """A TermsAndConditions before the renewal when the renewed term's length differs from the one the
+        subscription renews with (the renewal term comes from the renewal's start and end, §3.7)."""
+        if subscription is None or line.renewal_term is None:
+            return
+        linked = self.ctx.graph.linked("SBQQ__Subscription__c", subscription)
+        term = _renewal_term(self.ctx.apply_targets(pairs.SUBSCRIPTION.id, linked, "terms/").get("terms") or {})
+        if term is None or term == line.renewal_term:
+            return
+        period, period_type = term
+        work.actions.append(
+            {
+                "type": "TermsAndConditions",
+                "triggerDates": triggers,
+                "termsAndConditions": {
+                    "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
+                    "renewalTerms": [{"period": period, "periodType": period_type}],
+                },
+            }
+        )
+        work.details.append(
+            f"TermsAndConditions {line.subscription_number}: renewal term {line.renewal_term[0]} "
+            f"{line.renewal_term[1].lower()}s → {period} {period_type.lower()}s"
+        )
+        line.renewal_term = term
 
     def _owner_transfers(self) -> None:
         ctx = self.ctx
@@ -647,6 +681,13 @@ class OrderPlanner:
         for number_ in self.work:
             ctx.last_step[number_] = step_id
             ctx.invoice_owner[number_] = owner
+
+
+def _renewal_term(terms: dict[str, Any]) -> tuple[int, str] | None:
+    renewal = (terms.get("renewalTerms") or [None])[0]
+    if not isinstance(renewal, dict) or renewal.get("period") is None:
+        return None
+    return int(renewal["period"]), str(renewal.get("periodType") or "Month")
 
 
 def split_order(
