@@ -912,3 +912,27 @@ def test_opportunity_fields_reach_the_order_when_the_option_is_on(env: Env) -> N
     assert opportunity is not None
     body = on.step(f"order:{records['order']}").request.body
     assert body["customFields"] == {"OpportunityName__c": opportunity["Name"]}
+
+
+def test_line_items_billed_to_an_invoice_owner_go_in_an_order_of_that_account(env: Env) -> None:
+    records = env.records("one-time-assets")
+    graph = graph_for(env, "one-time-assets")
+    account = graph.get("Account", records["account"])
+    assert account is not None
+    graph.add("Account", [{**account, "Id": "0018d00000000ZZAAA", "Name": "Wayne Holdings", "ParentId": None}])
+    edit(graph, "Order", records["order"], InvoiceOwner__c="0018d00000000ZZAAA")
+    (problem,) = plan_of(graph).problems  # its Bill To Contact belongs to the order's account, not the owner
+    assert problem.error_class is ErrorClass.CONTACT_OWNER_MISMATCH
+    edit(graph, "Order", records["order"], BillToContactId=None)
+    plan = plan_of(graph)
+    assert plan.problems == []
+    first, second = plan.step(f"order:{records['order']}"), plan.step(f"order:{records['order']}#2")
+    assert "orderLineItems" not in first.request.body
+    assert first.request.body["existingAccountNumber"] == f"${{account:{records['account']}:accountNumber}}"
+    invoice_owner = "${account:0018d00000000ZZAAA:accountNumber}"
+    create = first.request.body["subscriptions"][0]["orderActions"][0]["createSubscription"]
+    assert create["invoiceOwnerAccountNumber"] == invoice_owner
+    assert second.request.body["existingAccountNumber"] == invoice_owner
+    assert second.request.body["orderNumber"] == "00000002-2"
+    assert len(second.request.body["orderLineItems"]) == 3
+    assert "account:0018d00000000ZZAAA" in second.depends_on

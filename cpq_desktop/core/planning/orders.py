@@ -108,6 +108,8 @@ class OrderPlanner:
         self.new_work: list[_SubscriptionWork] = []
         self.line_items: list[dict[str, Any]] = []
         self.line_details: list[str] = []
+        self.owner_items: list[dict[str, Any]] = []
+        self.items_owner: str | None = None
         self.commits: list[tuple[str, PlannedLine, str | None]] = []
 
     # -- anchors ------------------------------------------------------------------------------
@@ -277,17 +279,25 @@ class OrderPlanner:
         ctx = self.ctx
         values = ctx.apply(pairs.ORDER_LINE_ITEM.id, ctx.graph.linked("OrderItem", item))
         standard, custom = _split_custom(values)
-        standard.pop("invoiceOwnerAccountNumber", None)
+        # a line item is billed to its order's account: one billed to an invoice owner goes in an order of
+        # that account (the logical target invoiceOwnerAccountNumber)
+        owner = standard.pop("invoiceOwnerAccountNumber", None)
         for key in ("quantity", "listPricePerUnit", "amountPerUnit"):
             if key in standard:
                 standard[key] = number(standard[key])
         if custom:
             standard["customFields"] = custom
-        self.line_items.append(standard)
-        self.line_details.append(
+        words = (
             f"order line item {standard.get('itemName')!r} × {standard.get('quantity')} at "
             f"{standard.get('listPricePerUnit')} ({item_label(item)})"
         )
+        if owner:
+            self.owner_items.append(standard)
+            self.items_owner = str(owner)
+            words += ", billed to the invoice owner in an order of its own"
+        else:
+            self.line_items.append(standard)
+        self.line_details.append(words)
 
     def _shape_subscription(
         self, values: dict[str, Any]
@@ -605,14 +615,20 @@ class OrderPlanner:
             subscriptions.append({**work.entry, "orderActions": work.actions})
             details.extend(work.details)
         details.extend(self.line_details)
-        if not subscriptions and not self.line_items:
+        if not subscriptions and not self.line_items and not self.owner_items:
             ctx.already.append(AlreadyInZuora(record=self.order_ref, zuora_key="nothing to change in Zuora"))
             return
-        parts = split_order(subscriptions, self.line_items)
+        parts: list[tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]] = []
+        if subscriptions or self.line_items:
+            parts += [(subs, items, None) for subs, items in split_order(subscriptions, self.line_items)]
+        for start in range(0, len(self.owner_items), LINE_ITEM_LIMIT):
+            parts.append(([], self.owner_items[start : start + LINE_ITEM_LIMIT], self.items_owner))
         previous: str | None = None
         step_ids: list[str] = []
-        for index, (subs, items) in enumerate(parts, start=1):
+        for index, (subs, items, owner) in enumerate(parts, start=1):
             body = dict(base)
+            if owner is not None:
+                body["existingAccountNumber"] = owner
             if index > 1:
                 body["orderNumber"] = f"{base.get('orderNumber', self.number)}-{index}"
             if subs:
@@ -635,7 +651,8 @@ class OrderPlanner:
                         body=body,
                         asynchronous=asynchronous,
                     ),
-                    reason=self._reason(subs, items, index, len(parts)),
+                    reason=self._reason(subs, items, index, len(parts))
+                    + (" — line items billed to the invoice owner's account" if owner is not None else ""),
                     details=details if index == 1 else [f"part {index} of {len(parts)} of order {self.number}"],
                     depends_on=depends,
                     lookup=ResultLookup(

@@ -158,7 +158,7 @@ def _provide(ctx: PlanContext) -> None:
         zuora_parent_account_id=lambda r, _: parent_account_id(ctx, dict(r)),
         subscription_owner_account_number=lambda r, _: _owner(ctx, subscription_order(r), "SubscriptionOwner__c"),
         invoice_owner_account_number=lambda r, _: _owner(ctx, subscription_order(r), "InvoiceOwner__c"),
-        order_line_item_invoice_owner_account_number=lambda r, _: None,
+        order_line_item_invoice_owner_account_number=lambda r, _: _owner(ctx, r.get("Order"), "InvoiceOwner__c"),
         order_line_item_owner_account_number=lambda r, _: _owner(ctx, r.get("Order"), "SubscriptionOwner__c"),
         bill_to_contact_id=lambda r, _: contact_id(ctx, _order_of(r), "billTo"),
         sold_to_contact_id=lambda r, _: contact_id(ctx, _order_of(r), "soldTo"),
