@@ -68,6 +68,32 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
 )
 
+# The patterns built on _SECRET_KEYS cost most (a lazy name prefix tried at every quote and word start), yet
+# match only text holding one of these words, so they are skipped on text without any (most of a sync's
+# request bodies). The words are looked for as IGNORECASE would match them: the non-ASCII letters re
+# equates with ASCII ones (dotted/dotless i, long s; the Kelvin sign lower-cases to k) are folded first.
+_KEY_WORDS = (
+    "secret",
+    "passw",
+    "token",
+    "session",
+    "private",
+    "api",
+    "access",
+    "assertion",
+    "code_verifier",
+    "authorization",
+    "sid",
+)
+_KEYED_PATTERNS = frozenset(pattern for pattern, _ in _PATTERNS if _SECRET_KEYS in pattern.pattern)
+_FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _has_key_word(text: str) -> bool:
+    folded = (text if text.isascii() else text.translate(_FOLD_TO_ASCII)).lower()
+    return any(word in folded for word in _KEY_WORDS)
+
+
 # Shorter values are too likely to occur in ordinary text ("on", "1234") to be masked on sight.
 MIN_REGISTERED_LENGTH = 4
 
@@ -94,8 +120,10 @@ class Redactor:
         for secret in self._ordered:
             if secret in text:
                 text = text.replace(secret, MASK)
+        keyed = _has_key_word(text)
         for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+            if keyed or pattern not in _KEYED_PATTERNS:
+                text = pattern.sub(replacement, text)
         return text
 
     def redact_record(self, record: logging.LogRecord) -> None:
