@@ -1,9 +1,9 @@
 """The debug log of one sync run: ``run.jsonl``, ``run.log``, ``results.csv`` and ``summary.json``.
 
-Everything is redacted *before* it is written: first with the process-wide redactor (registered secrets
-and token-shaped values: bearer headers, ``access_token`` fields, Salesforce session ids, JWTs …), then
-with the run's own known secrets (the Zuora client secret, the Salesforce password and tokens the run
-logged in with). Lines are flushed to the operating system as they are written, so a run that is
+Everything is redacted *before* it is written, with the process-wide redactor (registered secrets and
+token-shaped values: bearer headers, ``access_token`` fields, Salesforce session ids, JWTs …) to which
+the run adds its own known secrets (the Zuora client secret, the Salesforce password and tokens the run
+logged in with, raw and JSON-encoded). Lines are flushed to the operating system as they are written, so a run that is
 killed leaves logs whose every complete line is readable.
 
 ``run.jsonl`` holds one JSON object per line: ``ts`` (UTC), ``t`` (seconds since the run opened),
@@ -45,8 +45,9 @@ from cpq_desktop.core.zuora.client import Exchange
 
 _log = logging.getLogger(__name__)
 
-# A body bigger than this (as JSON text) is cut, so one huge listing cannot swamp the log.
-MAX_BODY_CHARS = 1_000_000
+# An event bigger than this (as JSON text) has its big fields cut, so one huge listing cannot swamp the log.
+MAX_LINE_CHARS = 2_000_000
+MAX_FIELD_CHARS = 200_000
 # Strings JSON escapes: a secret inside one would not be found in the encoded line, so they are redacted first.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
@@ -59,8 +60,24 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _timestamp(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def _try_compact(value: Any) -> str | None:
+    try:
+        return _compact(value)
+    except (TypeError, ValueError):
+        # keys JSON cannot hold, or a structure that contains itself: the slow path copies it first
+        return None
 
 
 class RunLog:
@@ -91,7 +108,6 @@ class RunLog:
         self.started_at = started_at
         self.retry_of = retry_of
         self._redactor = redactor
-        self._run_secrets = Redactor()
         for secret in secrets:
             self.add_secret(secret)
         self._lock = threading.RLock()
@@ -232,16 +248,20 @@ class RunLog:
     # -- redaction ------------------------------------------------------------------------------
 
     def add_secret(self, secret: str | None) -> None:
-        """Never write ``secret`` (e.g. a token minted during the run), raw, URL- or JSON-encoded."""
+        """Never write ``secret`` (e.g. a token minted during the run), raw, URL- or JSON-encoded.
+
+        It is registered with the run's redactor, the process-wide one by default: a secret of a run
+        stays masked in the app log as well.
+        """
         if not secret:
             return
-        self._run_secrets.register(secret)
+        self._redactor.register(secret)
         encoded = json.dumps(secret, ensure_ascii=False)[1:-1]
         if encoded != secret:
-            self._run_secrets.register(encoded)
+            self._redactor.register(encoded)
 
     def redact(self, text: str) -> str:
-        return self._run_secrets.redact(self._redactor.redact(text))
+        return self._redactor.redact(text)
 
     def _prepared(self, value: Any) -> Any:
         """``value`` as JSON-ready data, with the strings JSON would escape already redacted."""
@@ -267,9 +287,15 @@ class RunLog:
         return value
 
     def _json_line(self, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The redacted JSON line of ``record`` and the redacted record it encodes."""
-        prepared: dict[str, Any] = self._prepared(record)
-        line = _compact(prepared)
+        """The redacted JSON line of ``record`` and the (redacted) record it encodes."""
+        line = _try_compact(record)
+        # JSON escaped something (a backslash shows it): redact those strings before they are encoded.
+        prepared: dict[str, Any] = record if line is not None and "\\" not in line else self._prepared(record)
+        if line is None or prepared is not record:
+            line = _compact(prepared)
+        if len(line) > MAX_LINE_CHARS:
+            prepared = {key: _cut(value) for key, value in prepared.items()}
+            line = _compact(prepared)
         redacted = self.redact(line)
         if redacted == line:
             return line, prepared
@@ -277,7 +303,7 @@ class RunLog:
         try:
             decoded: dict[str, Any] = json.loads(redacted)
         except ValueError:
-            decoded = self._fully_redacted(prepared)
+            decoded = self._fully_redacted(self._prepared(prepared))
             return _compact(decoded), decoded
         return redacted, decoded
 
@@ -298,7 +324,8 @@ class RunLog:
             if value is not None and key not in record:
                 record[key] = value
         line, redacted = self._json_line(record)
-        text = self.redact(_human(redacted))
+        # Built from the redacted record: the same values, so nothing the JSON line masks shows here.
+        text = _human(redacted)
         with self._lock:
             if self._closed or self._broken is not None:
                 return
@@ -329,8 +356,8 @@ class RunLog:
             duration_ms=round(exchange.duration_s * 1000, 1),
             request_id=exchange.request_id,
             error=exchange.error,
-            request_body=_bounded(exchange.request_body),
-            response_body=_bounded(exchange.response_body),
+            request_body=exchange.request_body,
+            response_body=exchange.response_body,
         )
 
     def soql(self, query: str, rows: int, duration_s: float, **fields: Any) -> None:
@@ -478,13 +505,11 @@ class RunLogHandler(logging.Handler):
             self._emitting.active = False
 
 
-def _bounded(body: Any) -> Any:
-    if body is None or isinstance(body, bool | int | float):
-        return body
-    text = body if isinstance(body, str) else _compact(body)
-    if len(text) <= MAX_BODY_CHARS:
-        return body
-    return f"{text[:MAX_BODY_CHARS]}… [{len(text) - MAX_BODY_CHARS} more characters left out of the log]"
+def _cut(value: Any) -> Any:
+    text = value if isinstance(value, str) else _compact(value)
+    if len(text) <= MAX_FIELD_CHARS:
+        return value
+    return f"{text[:MAX_FIELD_CHARS]}… [{len(text) - MAX_FIELD_CHARS} more characters left out of the log]"
 
 
 _HEADER_FIELDS = frozenset({"ts", "t", "kind", "level", "message", "thread"})
