@@ -1,0 +1,168 @@
+"""``cpq-desktop logs list`` and ``logs export`` as a user runs them: a real process, output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cpq_desktop.core.runlog import RunLog
+from cpq_desktop.core.sync.plan import RecordRef
+from cpq_desktop.core.sync.results import RecordResult, RecordStatus, RunSummary
+
+START = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    # The per-test XDG folders are in the environment the child inherits, so it reads this test's logs.
+    return subprocess.run(
+        [sys.executable, "-m", "cpq_desktop", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _run(run_id: str, profile: str, hours: int, statuses: list[RecordStatus], *, dry_run: bool = False) -> None:
+    started = START + timedelta(hours=hours)
+    run_log = RunLog.open(run_id, profile=profile, scope="orders not yet synced", started_at=started, dry_run=dry_run)
+    results = [
+        RecordResult(record=RecordRef(object="Order", id=f"801{n:015d}"), status=status)
+        for n, status in enumerate(statuses)
+    ]
+    for result in results:
+        run_log.result(result)
+    run_log.close(
+        RunSummary.from_results(
+            run_id=run_id,
+            profile=profile,
+            scope=run_log.scope,
+            started_at=started,
+            finished_at=started + timedelta(seconds=30),
+            results=results,
+            dry_run=dry_run,
+        )
+    )
+
+
+def _killed_run(run_id: str, profile: str, hours: int) -> None:
+    """A run whose process ended without closing its log (as after a crash or a kill)."""
+    script = textwrap.dedent(
+        f"""
+        from datetime import datetime
+        from cpq_desktop.core.runlog import RunLog
+        from cpq_desktop.core.sync.plan import RecordRef
+        from cpq_desktop.core.sync.results import RecordResult, RecordStatus
+        started = datetime.fromisoformat({(START + timedelta(hours=hours)).isoformat()!r})
+        run_log = RunLog.open({run_id!r}, profile={profile!r}, scope="all", started_at=started)
+        order = RecordRef(object="Order", id="801000000000000001")
+        run_log.result(RecordResult(record=order, status=RecordStatus.CREATED))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+
+
+@pytest.fixture
+def three_runs() -> None:
+    _run("20260131-090000-aaaaaa", "prod", 0, [RecordStatus.CREATED, RecordStatus.CREATED])
+    _run("20260131-100000-bbbbbb", "uat", 1, [RecordStatus.SKIPPED], dry_run=True)
+    _killed_run("20260131-110000-cccccc", "prod", 2)
+    _run("20260131-120000-dddddd", "prod", 3, [RecordStatus.CREATED, RecordStatus.FAILED, RecordStatus.HELD_BACK])
+
+
+def test_no_runs_yet() -> None:
+    result = _cli("logs", "list")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("No runs have debug logs in ")
+    assert json.loads(_cli("logs", "list", "--json").stdout) == []
+
+
+@pytest.mark.usefixtures("three_runs")
+def test_list_shows_runs_newest_first_with_status_and_counts() -> None:
+    result = _cli("logs", "list")
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["RUN", "ID", "STARTED", "(UTC)", "PROFILE", "SCOPE", "MODE", "STATUS", "RECORDS"]
+    assert [row.split()[0] for row in rows] == [
+        "20260131-120000-dddddd",
+        "20260131-110000-cccccc",
+        "20260131-100000-bbbbbb",
+        "20260131-090000-aaaaaa",
+    ]
+    failed, killed, dry, ok = rows
+    assert "2026-01-31 12:00:00" in failed
+    assert "Some records failed" in failed
+    assert "1 created, 1 failed, 1 held back" in failed
+    assert "Interrupted" in killed
+    assert "1 created" in killed
+    assert "dry run" in dry
+    assert "uat" in dry
+    assert "Succeeded" in ok
+    assert "2 created" in ok
+
+
+@pytest.mark.usefixtures("three_runs")
+def test_list_filters_limits_and_prints_json() -> None:
+    result = _cli("logs", "list", "--profile", "prod", "--json")
+    assert result.returncode == 0, result.stderr
+    runs = json.loads(result.stdout)
+    assert [r["run_id"] for r in runs] == [
+        "20260131-120000-dddddd",
+        "20260131-110000-cccccc",
+        "20260131-090000-aaaaaa",
+    ]
+    newest = runs[0]
+    assert newest["status"] == "failed_records"
+    assert newest["counts"]["failed"] == 1
+    assert newest["dry_run"] is False
+    assert newest["duration_s"] == 30
+    assert newest["exit_code"] == 3
+    assert Path(newest["folder"]).is_dir()
+    assert runs[1]["status"] == "interrupted"
+    limited = _cli("logs", "list", "--limit", "1")
+    assert [row.split()[0] for row in limited.stdout.splitlines()[1:]] == ["20260131-120000-dddddd"]
+    assert _cli("logs", "list", "--limit", "0").returncode == 1
+
+
+@pytest.mark.usefixtures("three_runs")
+def test_export_writes_the_run_folder_as_a_zip(tmp_path: Path) -> None:
+    target = tmp_path / "support.zip"
+    result = _cli("logs", "export", "20260131-120000-dddddd", str(target))
+    assert result.returncode == 0, result.stderr
+    assert str(target) in result.stdout
+    with zipfile.ZipFile(target) as archive:
+        assert sorted(archive.namelist()) == [
+            "20260131-120000-dddddd/results.csv",
+            "20260131-120000-dddddd/run.jsonl",
+            "20260131-120000-dddddd/run.log",
+            "20260131-120000-dddddd/summary.json",
+        ]
+        summary = json.loads(archive.read("20260131-120000-dddddd/summary.json"))
+    assert summary["counts"]["held_back"] == 1
+
+
+@pytest.mark.usefixtures("three_runs")
+@pytest.mark.parametrize(
+    ("run_id", "target", "complaint"),
+    [
+        ("20990101-000000-ffffff", "out.zip", "no run log '20990101-000000-ffffff'"),
+        ("../../etc", "out.zip", "'cpq-desktop logs list' shows the runs"),
+        ("20260131-120000-dddddd", "missing/out.zip", "does not exist"),
+        ("20260131-120000-dddddd", ".", "is a folder"),
+    ],
+)
+def test_export_errors_exit_1_and_say_what_to_do(tmp_path: Path, run_id: str, target: str, complaint: str) -> None:
+    result = _cli("logs", "export", run_id, str(tmp_path / target))
+    assert result.returncode == 1
+    assert complaint in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.zip*"))
+
+
+def test_usage_errors_exit_1() -> None:
+    result = _cli("logs", "export", "only-a-run-id")
+    assert result.returncode == 1
+    assert "FILE.zip" in result.stderr
