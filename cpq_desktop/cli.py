@@ -88,7 +88,7 @@ def _add_mapping_parser(commands: Any) -> None:
 def _add_sync_parser(commands: Any) -> None:
     sync = commands.add_parser(
         "sync",
-        help="plan a sync from Salesforce CPQ to Zuora (with --dry-run: show every request, write nothing)",
+        help="sync Salesforce CPQ to Zuora (with --dry-run: show every request, write nothing)",
         description="Without scope flags, every activated order not yet synced is in scope.",
     )
     where = sync.add_mutually_exclusive_group(required=True)
@@ -105,7 +105,19 @@ def _add_sync_parser(commands: Any) -> None:
     scope.add_argument("--order", action="append", metavar="ID_OR_NUMBER", help="an order (Id or Order Number)")
     scope.add_argument("--account", action="append", metavar="ID", help="an account and its orders")
     scope.add_argument("--changed-since", metavar="DATETIME", help="activated orders changed since (ISO 8601)")
-    sync.add_argument("--json", action="store_true", help="print the plan as JSON with every request body")
+    sync.add_argument(
+        "--retry-failed", metavar="RUN_ID", help="re-plan only the records that failed in run RUN_ID (logs list)"
+    )
+    sync.add_argument(
+        "--concurrency", type=int, default=10, metavar="N", help="Zuora requests at once (default 10, at most 40)"
+    )
+    sync.add_argument(
+        "--write-back", action="store_true", help="write Zuora keys and sync status back to Salesforce fields"
+    )
+    sync.add_argument(
+        "--progress-jsonl", action="store_true", help="print one JSON line per record as it finishes (for scripts)"
+    )
+    sync.add_argument("--json", action="store_true", help="print the plan (--dry-run) or the run's summary as JSON")
     sync.set_defaults(handler=_sync)
 
 
@@ -145,8 +157,10 @@ def _sync(args: argparse.Namespace) -> int:
     from cpq_desktop.core.planning.report import format_plan
     from cpq_desktop.core.zuora.errors import ZuoraError
 
-    if not args.dry_run:
-        return _fail("only dry runs (--dry-run) are available in this version; nothing was written")
+    if args.retry_failed and (args.dry_run or args.order or args.account or args.changed_since):
+        return _fail("--retry-failed re-plans the failed records of a run; it takes no scope flags or --dry-run")
+    if not 1 <= args.concurrency <= 40:
+        return _fail("--concurrency must be between 1 and 40 (Zuora's default concurrency limit)")
     try:
         scope = _sync_scope(args)
     except ValueError as exc:
@@ -158,6 +172,13 @@ def _sync(args: argparse.Namespace) -> int:
     except LoginFailedError as exc:
         print(f"cpq-desktop: {exc}", file=sys.stderr)
         return EXIT_CONNECT
+    if not args.dry_run:
+        from cpq_desktop.core.sync.terminal import run_from_command_line
+
+        try:
+            return run_from_command_line(connections, scope, args)
+        finally:
+            connections.close()
     try:
         plan = plan_sync(
             connections.salesforce,

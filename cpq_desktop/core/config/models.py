@@ -271,6 +271,23 @@ class ConnectorOptions(_Model):
         return self
 
 
+class WriteBackSettings(_Model):
+    """Optional write-back of Zuora keys and sync status to Salesforce (connector-spec §4.4).
+
+    Each field names the Salesforce field that receives the value; an empty name skips that value.
+    """
+
+    enabled: bool = Field(default=False, description="write Zuora keys and sync status back to Salesforce")
+    account_number_field: str = Field(default="Zuora_Account_Number__c", description="on Account")
+    subscription_number_field: str = Field(
+        default="Zuora_Subscription_Number__c", description="on SBQQ__Subscription__c"
+    )
+    order_number_field: str = Field(default="Zuora_Order_Number__c", description="on Order")
+    status_field: str = Field(default="Zuora_Sync_Status__c", description="on Order: Synced or Failed")
+    time_field: str = Field(default="Zuora_Sync_Time__c", description="on Order: when it was synced")
+    error_field: str = Field(default="Zuora_Sync_Error__c", description="on Order: why it failed")
+
+
 def _new_profile_id() -> str:
     return uuid.uuid4().hex
 
@@ -281,6 +298,7 @@ class Profile(_Model):
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     zuora: ZuoraSettings = Field(default_factory=ZuoraSettings)
     options: ConnectorOptions = Field(default_factory=ConnectorOptions)
+    write_back: WriteBackSettings = Field(default_factory=WriteBackSettings)
 
     @field_validator("name")
     @classmethod

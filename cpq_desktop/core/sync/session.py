@@ -1,0 +1,208 @@
+"""One sync run from start to finish, the same for the GUI worker and the command line.
+
+:func:`run_sync` opens the run (history entry, debug log folder), settles the writes an earlier run
+left unconfirmed, plans the scope (or, with ``retry_of``, only the records that failed in that run),
+executes the plan, optionally writes the Zuora keys back to Salesforce, and closes the run with its
+summary. Problems that stop the run (Zuora or Salesforce unreachable, login refused) end it with exit
+code 2 and a message; a cancelled run ends with exit code 4 after its in-flight writes are recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from simple_salesforce.exceptions import SalesforceError
+
+from cpq_desktop.core.config import paths
+from cpq_desktop.core.extract import AccountScope, ExtractionError, OrderScope, Scope
+from cpq_desktop.core.planning import plan_sync
+from cpq_desktop.core.planning.connections import Connections
+from cpq_desktop.core.runlog import RunLog
+from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, Executor, ExecutorOptions
+from cpq_desktop.core.sync.history import RunHistory
+from cpq_desktop.core.sync.ledger import Ledger
+from cpq_desktop.core.sync.plan import SyncPlan
+from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
+from cpq_desktop.core.sync.results import ExitCode, RecordResult, RunSummary, new_run_id, utc_now
+from cpq_desktop.core.sync.writeback import WriteBack, write_back
+from cpq_desktop.core.zuora.client import RetryPolicy, ZuoraClient
+from cpq_desktop.core.zuora.errors import ZuoraError
+
+LEDGER_FILE_NAME = "ledger.sqlite3"
+
+
+def default_ledger_path() -> Path:
+    return paths.data_dir() / LEDGER_FILE_NAME
+
+
+@dataclass
+class SyncOptions:
+    concurrency: int = DEFAULT_CONCURRENCY
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    ledger_path: Path | None = None
+    history_path: Path | None = None
+    log_root: Path | None = None
+    writeback: WriteBack | None = None
+
+
+@dataclass
+class SyncRun:
+    summary: RunSummary
+    results: list[RecordResult]
+    plans: list[SyncPlan]
+    zuora_writes: int
+
+
+class RetryScopeError(Exception):
+    """``retry_of`` names a run without failed records, or one that is not in the history."""
+
+
+def retry_scopes(history: RunHistory, run_id: str) -> list[Scope]:
+    """The scopes that re-plan exactly the records that failed (or were held back) in ``run_id``."""
+    records = history.failed_records(run_id)
+    orders = tuple(dict.fromkeys(r.id for r in records if r.object == "Order"))
+    accounts = tuple(dict.fromkeys(r.id for r in records if r.object == "Account"))
+    scopes: list[Scope] = []
+    if orders:
+        scopes.append(OrderScope(order_ids=orders))
+    if accounts:
+        scopes.append(AccountScope(account_ids=accounts))
+    return scopes
+
+
+def _secrets(connections: Connections) -> list[str | None]:
+    tokens = connections.salesforce.tokens
+    return [
+        connections.zuora.connection.client_secret,
+        getattr(tokens, "access_token", None),
+        getattr(tokens, "refresh_token", None),
+    ]
+
+
+def run_sync(
+    connections: Connections,
+    scope: Scope | None,
+    *,
+    retry_of: str | None = None,
+    options: SyncOptions | None = None,
+    cancel: threading.Event | None = None,
+    on_event: ProgressCallback | None = None,
+    run_id: str | None = None,
+) -> SyncRun:
+    """Plan and execute one sync of ``scope`` (or of ``retry_of``'s failed records) for ``connections``."""
+    options = options or SyncOptions()
+    cancel = cancel or threading.Event()
+    started = utc_now()
+    run_id = run_id or new_run_id(started)
+    history = RunHistory(options.history_path)
+    try:
+        scopes: list[Scope] = retry_scopes(history, retry_of) if retry_of else ([scope] if scope else [])
+        scope_text = f"records that failed in run {retry_of}" if retry_of else "; ".join(s.describe() for s in scopes)
+        log = RunLog.open(
+            run_id,
+            profile=connections.profile,
+            scope=scope_text,
+            started_at=started,
+            retry_of=retry_of,
+            secrets=_secrets(connections),
+            log_root=options.log_root,
+        )
+        history.start_run(run_id, profile=connections.profile, scope=scope_text, started_at=started, retry_of=retry_of)
+        with log:
+            return _run(
+                connections, scopes, scope_text, run_id, started, retry_of, options, cancel, on_event, log, history
+            )
+    finally:
+        history.close()
+
+
+def _run(
+    connections: Connections,
+    scopes: Iterable[Scope],
+    scope_text: str,
+    run_id: str,
+    started: datetime,
+    retry_of: str | None,
+    options: SyncOptions,
+    cancel: threading.Event,
+    on_event: ProgressCallback | None,
+    log: RunLog,
+    history: RunHistory,
+) -> SyncRun:
+    sf_before = connections.salesforce.api_calls
+    results: list[RecordResult] = []
+    plans: list[SyncPlan] = []
+
+    def forward(event: ProgressEvent) -> None:
+        if event.kind is EventKind.RECORD and event.result is not None:
+            log.result(event.result)
+            history.add_result(run_id, event.result)
+        if on_event is not None:
+            on_event(event)
+
+    client = ZuoraClient(
+        connections.zuora.connection, retry=options.retry, pool_size=options.concurrency, on_exchange=log.exchange
+    )
+    ledger = Ledger(options.ledger_path or default_ledger_path())
+    executor = Executor(
+        client,
+        ledger,
+        profile=connections.profile,
+        run_id=run_id,
+        options=ExecutorOptions(concurrency=options.concurrency),
+        cancel=cancel,
+        on_event=forward,
+    )
+    error = ""
+    cancelled = False
+    try:
+        for resolution in executor.resolve_open_intents():
+            log.event(
+                "decision",
+                f"unconfirmed write {resolution.step_id} of an earlier run: {resolution.message}",
+                step_id=resolution.step_id,
+                state=resolution.state.value,
+                resent=resolution.resent,
+            )
+        for scope in scopes:
+            if cancel.is_set():
+                cancelled = True
+                break
+            plan = plan_sync(
+                connections.salesforce, client, profile=connections.profile, scope=scope, options=connections.options
+            )
+            plans.append(plan)
+            log.event("plan", f"planned {scope.describe()}: {plan.counts}", counts=plan.counts)
+            report = executor.run(plan)
+            results.extend(report.results)
+            cancelled = cancelled or report.cancelled
+        if options.writeback is not None and results and not cancelled:
+            outcome = write_back(connections.salesforce, results, options.writeback)
+            log.event("write_back", outcome.message, updated=outcome.updated, failed=outcome.failed)
+    except (ZuoraError, ExtractionError, SalesforceError, OSError) as exc:
+        error = str(exc)
+    finally:
+        ledger.close()
+        client.close()
+    summary = RunSummary.from_results(
+        run_id=run_id,
+        profile=connections.profile,
+        scope=scope_text,
+        started_at=started,
+        results=results,
+        salesforce_calls=connections.salesforce.api_calls - sf_before,
+        zuora_calls=client.calls,
+        cancelled=cancelled,
+        retry_of=retry_of,
+    )
+    if error:
+        summary = summary.model_copy(update={"exit_code": ExitCode.CONNECTION, "error": error})
+        log.abort(error)
+    else:
+        log.close(summary)
+    history.finish_run(summary)
+    return SyncRun(summary, results, plans, executor.writes)
