@@ -203,14 +203,14 @@ class RunLog:
             self._write_summary({**summary.to_json_dict(), **self._process_fields()})
             self._finish()
 
-    def abort(self, error: str) -> None:
-        """Close a run that could not go on (``error`` says why, for the admin)."""
+    def abort(self, error: str, status: RunStatus = RunStatus.ERROR) -> None:
+        """Close a run that could not go on (``error`` says why, for the admin), or was cancelled early."""
         with self._lock:
             if self._closed:
                 return
-            self.event("run_aborted", error, level="error")
+            self.event("run_aborted", error, level="warning" if status is RunStatus.CANCELLED else "error")
             duration = time.monotonic() - self._started
-            data = {**self._opening_summary(), "status": RunStatus.ERROR.value, "duration_s": duration}
+            data = {**self._opening_summary(), "status": status.value, "duration_s": duration}
             data["error"] = self.redact(error)
             data["exit_code"] = None
             self._write_summary(data)
@@ -483,7 +483,7 @@ class RunLogHandler(logging.Handler):
         self._previous_level = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        if getattr(self._emitting, "active", False):
+        if getattr(self._emitting, "active", False) or record.name.startswith(_OUTSIDE_WORLD):
             return
         self._emitting.active = True
         try:
@@ -512,6 +512,8 @@ def _cut(value: Any) -> Any:
     return f"{text[:MAX_FIELD_CHARS]}… [{len(text) - MAX_FIELD_CHARS} more characters left out of the log]"
 
 
+# The built-in sandbox plays Salesforce and Zuora in-process: its own logs are not the connector's doing.
+_OUTSIDE_WORLD = ("cpq_desktop.sandbox", "werkzeug")
 _HEADER_FIELDS = frozenset({"ts", "t", "kind", "level", "message", "thread"})
 _SHORT_VALUE = 60
 

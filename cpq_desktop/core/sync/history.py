@@ -170,6 +170,14 @@ class RunHistory:
         retry_of: str | None = None,
     ) -> None:
         """Record that a run began (it lists as *running* until :meth:`finish_run`)."""
+        try:
+            self._insert_run(run_id, profile, scope, started_at, dry_run, retry_of)
+        except sqlite3.IntegrityError:
+            raise HistoryError(f"the run history already has a run {run_id!r}; each run needs a new id") from None
+
+    def _insert_run(
+        self, run_id: str, profile: str, scope: str, started_at: datetime, dry_run: bool, retry_of: str | None
+    ) -> None:
         with self._transaction() as db:
             db.execute(
                 """INSERT INTO runs (run_id, profile, scope, dry_run, started_at, status, retry_of, pid, host)
