@@ -218,6 +218,26 @@ def test_python_logging_during_the_run_lands_in_it_and_stops_after(run_log: RunL
     assert logging.getLogger("cpq_desktop").level == logging.NOTSET, "the app logger's level is put back"
 
 
+def test_structured_log_records_become_their_event_and_app_debug_lines_are_kept(run_log: RunLog) -> None:
+    logging.getLogger("cpq_desktop.core.extract.queries").debug(
+        "SOQL Order: %d rows",
+        2,
+        extra={"run_event": {"kind": "soql", "object": "Order", "query": "SELECT Id FROM Order", "rows": 2}},
+    )
+    logging.getLogger("cpq_desktop.core.sync.executor").debug("step order:801 waits for account:001")
+    logging.getLogger("urllib3.connectionpool").debug("Starting new HTTPS connection (1): example.com:443")
+    logging.getLogger("cpq_desktop.sandbox.zuora.app").warning("the emulator's own line")
+    run_log.close(_summary(run_log, []))
+
+    events = _lines(run_log.folder / "run.jsonl")[1:-1]
+    assert [(e["kind"], e["level"], e["message"]) for e in events] == [
+        ("soql", "debug", "SOQL Order: 2 rows"),
+        ("log", "debug", "step order:801 waits for account:001"),
+    ]
+    assert events[0]["query"] == "SELECT Id FROM Order"
+    assert events[0]["rows"] == 2
+
+
 def test_concurrent_writers_leave_only_whole_lines(run_log: RunLog) -> None:
     def write(worker: int) -> None:
         for i in range(200):

@@ -23,6 +23,7 @@ from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
 
+from cpq_desktop.core.extract import Extractor, UnsyncedScope
 from cpq_desktop.core.redaction import MASK
 from cpq_desktop.core.runlog import RunLog, export_run
 from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
@@ -140,6 +141,9 @@ def test_no_secret_or_token_reaches_any_file_of_a_run(org: SalesforceOrg, tenant
     accounts = salesforce.call(lambda client: client.query(query))
     run_log.soql(query, len(accounts["records"]), time.monotonic() - began, object="Account")
     assert accounts["records"]
+    # The extraction's own SOQL reaches the run log through logging (structured "soql" events).
+    extracted = Extractor(salesforce).extract(UnsyncedScope())
+    assert extracted.graph.scope_order_ids
 
     zuora_token = make_http_session(Path(tenant.tls.ca_file)).post(
         f"{tenant.url}/oauth/token",
@@ -248,6 +252,11 @@ def test_no_secret_or_token_reaches_any_file_of_a_run(org: SalesforceOrg, tenant
     assert jsonl.count(MASK) >= 8
     assert number in jsonl
     assert query in jsonl
+    soql = [event for event in map(json.loads, jsonl.splitlines()) if event["kind"] == "soql"]
+    by_object = {event.get("object") for event in soql}
+    assert {"Account", "Order", "OrderItem"} <= by_object
+    assert all(event["query"].startswith("SELECT ") and event["rows"] >= 0 for event in soql)
+    assert any(event["object"] == "Order" and event["rows"] > 0 for event in soql)
     assert '"path":"/v1/accounts"' in jsonl
     assert '"status":400' in jsonl
     assert f"Secret test {crm_id}" in texts["run.log"]

@@ -8,6 +8,8 @@ splits the run stops rather than spend the org's API allowance on an outage.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,6 +38,8 @@ _QUERY_ERRORS = frozenset(
     {"INVALID_FIELD", "MALFORMED_QUERY", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR", "INVALID_OPERATION"}
 )
 MAX_SPLITS = 16
+
+log = logging.getLogger(__name__)
 
 
 def _error_code(exc: SalesforceError) -> tuple[str, str]:
@@ -77,6 +81,7 @@ class QueryRunner:
     def query(self, sobject: str, soql: str) -> list[dict[str, Any]]:
         """All records of ``soql`` (every page). Raises SalesforceError for the caller to handle."""
         self.queries += 1
+        began = time.monotonic()
         try:
             if self.bulk:
                 wait = self.bulk_poll_wait_s
@@ -84,9 +89,9 @@ class QueryRunner:
                 def pages(sf: Salesforce) -> list[str]:
                     return [str(page) for page in getattr(sf.bulk2, sobject).query(soql, wait=wait)]
 
-                return CsvRecords(sobject, self.describe, self.api_version).records(self._run(pages))
-            result = self._run(lambda sf: sf.query_all(soql))
-            return [dict(r) for r in result["records"]]
+                records = CsvRecords(sobject, self.describe, self.api_version).records(self._run(pages))
+            else:
+                records = [dict(r) for r in self._run(lambda sf: sf.query_all(soql))["records"]]
         except (SalesforceExpiredSession, SalesforceLoginError) as exc:
             raise ExtractionError(str(exc)) from None
         except SalesforceOperationError as exc:
@@ -99,6 +104,26 @@ class QueryRunner:
                 f"Salesforce could not be reached ({type(exc).__name__}). Check the network connection and the "
                 "instance URL of the profile, then run the sync again."
             ) from None
+        duration_s = time.monotonic() - began
+        # The query text goes to the run's debug log (a structured "soql" event), not into the message.
+        log.debug(
+            "SOQL %s (%s API): %d rows in %.0f ms",
+            sobject,
+            "Bulk" if self.bulk else "REST",
+            len(records),
+            duration_s * 1000,
+            extra={
+                "run_event": {
+                    "kind": "soql",
+                    "object": sobject,
+                    "query": soql,
+                    "rows": len(records),
+                    "duration_ms": round(duration_s * 1000, 1),
+                    "api": "bulk" if self.bulk else "rest",
+                }
+            },
+        )
+        return records
 
     def _fatal(self, sobject: str, exc: SalesforceError) -> ExtractionError:
         code, message = _error_code(exc)

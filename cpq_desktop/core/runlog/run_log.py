@@ -143,7 +143,8 @@ class RunLog:
 
         ``secrets`` are the values this run must never write (passwords, client secret, tokens), on top
         of everything the process-wide redactor masks. With ``capture_logging``, records logged through
-        Python logging at ``logging_level`` and above while the run is open land in its log too.
+        Python logging while the run is open land in its log too: the app's own from DEBUG up, other
+        libraries' from ``logging_level`` up (see :class:`RunLogHandler`).
         """
         if not is_valid_run_id(run_id):
             raise RunLogError(f"{run_id!r} cannot be a run id: use letters, digits, '.', '-' and '_' only")
@@ -456,34 +457,45 @@ class RunLog:
 
 
 class RunLogHandler(logging.Handler):
-    """A logging handler that writes records into a :class:`RunLog` (as ``log`` events), redacted.
+    """A logging handler that writes records into a :class:`RunLog`, redacted.
 
-    Attached to the root logger; the app's own ``cpq_desktop`` logger is opened to ``level`` while
-    attached (and put back afterwards) so the executor's INFO lines arrive even when the app log is
-    quieter.
+    Attached to the root logger. Records of other libraries (urllib3 …) arrive from ``level`` up; the
+    app's own (``cpq_desktop.*``) from DEBUG up, since this is the run's debug log — the ``cpq_desktop``
+    logger is opened to DEBUG while attached and put back afterwards (the app log's handler keeps its
+    own level).
+
+    A record carrying ``extra={"run_event": {"kind": ..., **fields}}`` becomes that event (``soql`` with
+    its query and row count, for instance) instead of a plain ``log`` line, so code that must not depend
+    on the run log (the extraction) can still report structured steps into it.
     """
 
     def __init__(self, run_log: RunLog, level: int = logging.INFO) -> None:
-        super().__init__(level)
+        super().__init__(logging.DEBUG)
+        self.threshold = level
         self.run_log = run_log
         self._emitting = threading.local()
-        self._app_logger = logging.getLogger("cpq_desktop")
+        self._app_logger = logging.getLogger(_APP_LOGGER)
         self._previous_level: int | None = None
 
     def attach(self) -> None:
-        if self._app_logger.getEffectiveLevel() > self.level:
+        if self._app_logger.getEffectiveLevel() > logging.DEBUG:
             self._previous_level = self._app_logger.level
-            self._app_logger.setLevel(self.level)
+            self._app_logger.setLevel(logging.DEBUG)
         logging.getLogger().addHandler(self)
 
     def detach(self) -> None:
         logging.getLogger().removeHandler(self)
-        if self._previous_level is not None and self._app_logger.level == self.level:
+        if self._previous_level is not None and self._app_logger.level == logging.DEBUG:
             self._app_logger.setLevel(self._previous_level)
         self._previous_level = None
 
+    def _wanted(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(_OUTSIDE_WORLD):
+            return False
+        return record.levelno >= self.threshold or record.name == _APP_LOGGER or record.name.startswith(_APP_PREFIX)
+
     def emit(self, record: logging.LogRecord) -> None:
-        if getattr(self._emitting, "active", False) or record.name.startswith(_OUTSIDE_WORLD):
+        if getattr(self._emitting, "active", False) or not self._wanted(record):
             return
         self._emitting.active = True
         try:
@@ -491,6 +503,11 @@ class RunLogHandler(logging.Handler):
                 message = record.getMessage()
             except (TypeError, ValueError):
                 message = f"{record.msg} {record.args!r}"
+            structured = getattr(record, "run_event", None)
+            if isinstance(structured, dict) and isinstance(structured.get("kind"), str):
+                fields = {key: value for key, value in structured.items() if key not in _EVENT_ARGUMENTS}
+                self.run_log.event(structured["kind"], message, level=record.levelname.lower(), **fields)
+                return
             traceback = record.exc_text
             if record.exc_info and record.exc_info[0] is not None and not traceback:
                 traceback = logging.Formatter().formatException(record.exc_info)
@@ -514,6 +531,9 @@ def _cut(value: Any) -> Any:
 
 # The built-in sandbox plays Salesforce and Zuora in-process: its own logs are not the connector's doing.
 _OUTSIDE_WORLD = ("cpq_desktop.sandbox", "werkzeug")
+_APP_LOGGER = "cpq_desktop"
+_APP_PREFIX = _APP_LOGGER + "."
+_EVENT_ARGUMENTS = frozenset({"kind", "message", "level"})
 _HEADER_FIELDS = frozenset({"ts", "t", "kind", "level", "message", "thread"})
 _SHORT_VALUE = 60
 
