@@ -186,3 +186,14 @@ def test_run_ids_sort_by_start_and_are_safe_folder_names() -> None:
     assert first < later
     assert is_valid_run_id(first)
     assert new_run_id(START) != first
+
+
+def test_a_held_back_record_names_its_blocker_once() -> None:
+    blocker = RecordRef(object="Account", id="0018d0000000002AAA", label="Aperture Consulting S.A.")
+    order = RecordRef(object="Order", id="8018d0000000002AAA", label="00000002")
+    named = HeldBack(record=order, reason="its account Aperture Consulting S.A. cannot be synced", blocked_by=blocker)
+    assert RecordResult.from_held_back(named).message == "its account Aperture Consulting S.A. cannot be synced"
+    unnamed = HeldBack(record=order, reason="its account cannot be synced", blocked_by=blocker)
+    assert RecordResult.from_held_back(unnamed).message == (
+        "its account cannot be synced (waits for Account Aperture Consulting S.A. (0018d0000000002AAA))"
+    )

@@ -139,8 +139,9 @@ class RecordResult(_Model):
     def from_held_back(cls, held: HeldBack, at: datetime | None = None) -> RecordResult:
         moment = at or utc_now()
         message = held.reason
-        if held.blocked_by is not None and held.blocked_by.id not in message:
-            message = f"{message} (waits for {held.blocked_by.text()})"
+        blocker = held.blocked_by
+        if blocker is not None and blocker.id not in message and not (blocker.label and blocker.label in message):
+            message = f"{message} (waits for {blocker.text()})"
         return cls(
             record=held.record,
             status=RecordStatus.HELD_BACK,
