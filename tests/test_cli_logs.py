@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -15,6 +18,7 @@ import pytest
 from cpq_desktop.core.runlog import RunLog
 from cpq_desktop.core.sync.plan import RecordRef
 from cpq_desktop.core.sync.results import RecordResult, RecordStatus, RunSummary
+from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
 START = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
 
@@ -166,3 +170,49 @@ def test_usage_errors_exit_1() -> None:
     result = _cli("logs", "export", "only-a-run-id")
     assert result.returncode == 1
     assert "FILE.zip" in result.stderr
+
+
+def test_a_real_sync_through_the_cli_lists_exports_and_keeps_every_secret_out(tmp_path: Path) -> None:
+    """`cpq-desktop sync` against the sandboxes, then `logs list` and `logs export`, grepped for secrets."""
+    sandbox = Sandbox(tmp_path / "sandbox", SandboxOptions(orders=6, seed=3))
+    info = sandbox.start()
+    try:
+        synced = _cli("sync", "--sandbox", str(tmp_path / "sandbox"), "--json")
+        # Every token the sandboxes handed out during the sync (the org and the tenant run in this process).
+        tokens = [*sandbox.salesforce.tokens._access, *sandbox.zuora.runtime.tokens._expiry]
+    finally:
+        sandbox.stop()
+    assert synced.returncode in (0, 3), synced.stderr
+    summary = json.loads(synced.stdout)
+    assert tokens, "the sync logged in to both sides"
+
+    listed = json.loads(_cli("logs", "list", "--json").stdout)
+    [run] = listed
+    assert run["run_id"] == summary["run_id"]
+    assert run["counts"] == summary["counts"]
+    assert run["status"] == summary["status"]
+    target = tmp_path / "support.zip"
+    assert _cli("logs", "export", run["run_id"], str(target)).returncode == 0
+
+    texts = {path.name: path.read_bytes().decode("utf-8-sig") for path in Path(run["folder"]).iterdir()}
+    with zipfile.ZipFile(target) as archive:
+        texts.update({f"zip:{n}": archive.read(n).decode("utf-8-sig") for n in archive.namelist()})
+    assert len(texts) == 8
+    sf, zuora = info["credentials"]["salesforce"], info["credentials"]["zuora"]
+    secrets = {
+        "Salesforce password": sf["password"],
+        "Salesforce security token": sf["security_token"],
+        "connected app secret": sf["client_secret"],
+        "Zuora client secret": zuora["client_secret"],
+        **{f"issued token {n}": token for n, token in enumerate(tokens)},
+    }
+    token_shapes = re.compile(r"00D\w{12,15}![\w.]+|Bearer (?!\[REDACTED\])\S+|access_token\"\s*:\s*\"(?!\[REDACTED\])")
+    for name, text in texts.items():
+        for what, secret in secrets.items():
+            assert secret not in text, f"the {what} is in {name}"
+        assert not token_shapes.search(text), f"a token-shaped value is in {name}"
+
+    rows = list(csv.DictReader(io.StringIO(texts["results.csv"], newline="")))
+    assert len(rows) == sum(summary["counts"].values())
+    kinds = {json.loads(line)["kind"] for line in texts["run.jsonl"].splitlines()}
+    assert {"run_started", "soql", "exchange", "result", "run_finished"} <= kinds
