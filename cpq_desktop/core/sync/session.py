@@ -24,6 +24,7 @@ from cpq_desktop.core.planning.connections import Connections
 from cpq_desktop.core.runlog import RunLog
 from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, Executor, ExecutorOptions
 from cpq_desktop.core.sync.history import RunHistory
+from cpq_desktop.core.sync.interrupted import left_behind, save_catalog_steps, settle
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import SyncPlan
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
@@ -33,6 +34,7 @@ from cpq_desktop.core.zuora.client import RetryPolicy, ZuoraClient
 from cpq_desktop.core.zuora.errors import ZuoraError
 
 LEDGER_FILE_NAME = "ledger.sqlite3"
+INTERRUPTED_DIR_NAME = "interrupted-catalog"
 
 
 def default_ledger_path() -> Path:
@@ -147,7 +149,9 @@ def _run(
     client = ZuoraClient(
         connections.zuora.connection, retry=options.retry, pool_size=options.concurrency, on_exchange=log.exchange
     )
-    ledger = Ledger(options.ledger_path or default_ledger_path())
+    ledger_path = options.ledger_path or default_ledger_path()
+    interrupted_dir = ledger_path.parent / INTERRUPTED_DIR_NAME
+    ledger = Ledger(ledger_path)
     executor = Executor(
         client,
         ledger,
@@ -168,6 +172,12 @@ def _run(
                 state=resolution.state.value,
                 resent=resolution.resent,
             )
+        for path, leftover in left_behind(interrupted_dir, connections.profile):
+            log.event("decision", f"completing {len(leftover.steps)} catalog step(s) of an interrupted run first")
+            report = executor.run(leftover)
+            settle(path, report.steps.values())
+            results.extend(report.results)
+            cancelled = cancelled or report.cancelled
         for scope in scopes:
             if cancel.is_set():
                 cancelled = True
@@ -177,7 +187,9 @@ def _run(
             )
             plans.append(plan)
             log.event("plan", f"planned {scope.describe()}: {plan.counts}", counts=plan.counts)
+            saved = save_catalog_steps(interrupted_dir, plan, run_id)
             report = executor.run(plan)
+            settle(saved, report.steps.values())
             results.extend(report.results)
             cancelled = cancelled or report.cancelled
         if options.writeback is not None and results and not cancelled:
