@@ -61,7 +61,6 @@ def test_one_order_by_number(sandbox_dir: Path, capsys: pytest.CaptureFixture[st
     ("args", "message"),
     [
         (["--dry-run"], "one of the arguments --sandbox --profile is required"),
-        (["--sandbox", "{dir}"], "only dry runs (--dry-run)"),
         (["--sandbox", "{dir}", "--dry-run", "--order", "1", "--account", "001"], "not allowed with argument"),
         (["--sandbox", "{dir}", "--dry-run", "--changed-since", "2025-01-01T00:00:00"], "needs a UTC offset"),
         (["--sandbox", "{missing}", "--dry-run"], "sandbox.json does not exist"),
