@@ -9,9 +9,8 @@ from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
 from cpq_desktop.core.mapping import DERIVATIONS, DerivationRegistry, EffectiveMapping, MappingError, apply_rows
-from cpq_desktop.core.mapping.records import record_label
 from cpq_desktop.core.planning.catalog_ref import ChargeRef
-from cpq_desktop.core.planning.graph import Record, RecordGraph
+from cpq_desktop.core.planning.graph import RecordGraph
 from cpq_desktop.core.sync.plan import (
     AlreadyInZuora,
     ErrorClass,
@@ -159,7 +158,3 @@ class PlanContext:
     def currency_of(self, record: Mapping[str, Any]) -> str:
         value = record.get("CurrencyIsoCode")
         return str(value) if value else self.default_currency
-
-
-def label_of(record: Record) -> str:
-    return record_label(record)

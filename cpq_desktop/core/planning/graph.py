@@ -103,9 +103,6 @@ class RecordGraph:
     def ids(self, sobject: str) -> set[str]:
         return set(self._records.get(sobject, {}))
 
-    def count(self) -> dict[str, int]:
-        return {name: len(table) for name, table in self._records.items()}
-
     # -- links ---------------------------------------------------------------------------------
 
     def items_of(self, order_id: str) -> list[Record]:

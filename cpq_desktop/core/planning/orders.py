@@ -34,7 +34,7 @@ from cpq_desktop.core.planning.context import (
 )
 from cpq_desktop.core.planning.graph import Record
 from cpq_desktop.core.planning.pricing import charge_override, charge_update, number, usage_override
-from cpq_desktop.core.planning.validation import item_label
+from cpq_desktop.core.planning.validation import item_label, validate_order
 from cpq_desktop.core.sync.plan import (
     AlreadyInZuora,
     ErrorClass,
@@ -734,8 +734,6 @@ def split_order(
 
 def plan_order(ctx: PlanContext, order: Record) -> None:
     """Plan ``order``; a failure reports it (and undoes its half-planned steps), the rest goes on."""
-    from cpq_desktop.core.planning.validation import validate_order
-
     order_ref = ref("Order", order, "OrderNumber")
     before = set(ctx.steps)
     try:
