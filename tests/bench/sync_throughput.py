@@ -1,0 +1,103 @@
+"""Benchmark: a full headless sync of a generated org into a fresh Zuora tenant.
+
+    .venv/bin/python tests/bench/sync_throughput.py [--orders 2000] [--latency-ms 50] [--zuora-concurrency 10]
+
+Both sandboxes run in this process with the added latency per request; the sync runs as the real
+command line (``cpq-desktop sync --sandbox DIR --json``) in a child process, so its peak memory is its
+own. Prints the wall time, Salesforce and Zuora calls per order, the child's peak RSS, and the ratio of
+the wall time to the floor ``ceil(Zuora writes / concurrency) × latency`` — the time the writes alone
+need at that concurrency. Goals (issue 6): ratio ≤ 1.5, Zuora calls per order ≤ 1.2, RSS ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--zuora-concurrency", type=int, default=10)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="cpq-bench-") as tmp:
+        root = Path(tmp)
+        started = time.monotonic()
+        sandbox = Sandbox(
+            root / "sandbox",
+            SandboxOptions(
+                orders=args.orders,
+                seed=args.seed,
+                latency_ms=args.latency_ms,
+                zuora_concurrency=args.zuora_concurrency,
+            ),
+        )
+        sandbox.start()
+        print(f"sandbox with {args.orders} orders ready in {time.monotonic() - started:.1f} s", flush=True)
+        env = {
+            **os.environ,
+            "XDG_DATA_HOME": str(root / "data"),
+            "XDG_STATE_HOME": str(root / "state"),
+            "XDG_CONFIG_HOME": str(root / "config"),
+            "XDG_CACHE_HOME": str(root / "cache"),
+        }
+        try:
+            began = time.monotonic()
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "cpq_desktop",
+                    "sync",
+                    "--sandbox",
+                    str(root / "sandbox"),
+                    "--concurrency",
+                    str(args.zuora_concurrency),
+                    "--json",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            wall = time.monotonic() - began
+        finally:
+            sandbox.stop()
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if done.returncode not in (0, 3):
+            print(done.stdout, done.stderr, sep="\n")
+            return 1
+        summary = json.loads(done.stdout)
+        with sqlite3.connect(root / "data" / "cpq-desktop" / "ledger.sqlite3") as db:
+            writes = int(db.execute("SELECT COUNT(*) FROM intents").fetchone()[0])
+            orders_written = int(db.execute("SELECT COUNT(*) FROM intents WHERE step_id LIKE 'order:%'").fetchone()[0])
+    floor = math.ceil(writes / args.zuora_concurrency) * args.latency_ms / 1000
+    orders = max(1, args.orders)
+    print(f"records:              {json.dumps(summary['counts'])}")
+    print(f"wall time:            {wall:.2f} s (sync process, planning included)")
+    print(f"Zuora writes:         {writes} ({orders_written} order requests)")
+    print(f"Zuora calls:          {summary['zuora_calls']} = {summary['zuora_calls'] / orders:.2f} per order")
+    print(f"Salesforce calls:     {summary['salesforce_calls']} = {summary['salesforce_calls'] / orders:.3f} per order")
+    print(f"peak RSS (sync):      {peak_mb:.0f} MB")
+    print(f"floor:                {floor:.2f} s = ceil({writes} / {args.zuora_concurrency}) × {args.latency_ms:.0f} ms")
+    print(f"ratio to the floor:   {wall / floor:.2f}" if floor else "ratio to the floor:   n/a (no writes)")
+    print(f"time per order:       {wall / orders * 1000:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
