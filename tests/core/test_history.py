@@ -187,9 +187,13 @@ def test_two_connections_to_one_file_see_each_others_runs(tmp_path: Path) -> Non
     path = tmp_path / "history.sqlite3"
     with RunHistory(path) as gui, RunHistory(path) as cli:
         cli.start_run("from-cli", profile="prod", scope="all", started_at=START)
-        cli.add_result("from-cli", _result(1, RecordStatus.CREATED))
+        cli.add_results("from-cli", [_result(1, RecordStatus.CREATED)])
         assert [e.run_id for e in gui.list_runs()] == ["from-cli"]
         assert len(gui.results("from-cli")) == 1
+        cli.add_result("from-cli", _result(2, RecordStatus.CREATED))
+        assert len(gui.results("from-cli")) == 1, "add_result holds results for its next batch"
+        cli.flush()
+        assert len(gui.results("from-cli")) == 2
 
 
 def test_unknown_runs_say_how_to_find_run_ids(history: RunHistory) -> None:

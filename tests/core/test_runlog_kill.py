@@ -34,6 +34,7 @@ CHILD = textwrap.dedent(
         ref = RecordRef(object="Order", id=f"801-{n}", label=f"Müller, {n}")
         run_log.result(RecordResult(record=ref, status=status))
         if n == 300:
+            run_log.flush()
             print("ready", flush=True)
     """
 )
@@ -55,14 +56,15 @@ def test_a_killed_run_leaves_readable_logs(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
 
     folder = log_root / "runs" / "killed-run"
-    raw = (folder / "run.jsonl").read_text(encoding="utf-8")
+    # the kill may cut a line (even a character) short: read the bytes as they are
+    raw = (folder / "run.jsonl").read_bytes().decode("utf-8", errors="replace")
     complete = raw.split("\n")[:-1]  # what follows the last newline is a line the kill cut short, if any
     events = [json.loads(line) for line in complete]
     decisions = [e for e in events if e["kind"] == "decision"]
     assert len(decisions) > 300
     assert [e["message"] for e in decisions] == [f"step {n}" for n in range(len(decisions))]
 
-    with (folder / "results.csv").open(encoding="utf-8-sig", newline="") as stream:
+    with (folder / "results.csv").open(encoding="utf-8-sig", errors="replace", newline="") as stream:
         rows = list(csv.DictReader(stream))
     assert len(rows) > 300
     complete_rows = rows[:-1]  # the last row may have been cut short
@@ -77,5 +79,5 @@ def test_a_killed_run_leaves_readable_logs(tmp_path: Path) -> None:
 
     exported = export_run("killed-run", tmp_path / "killed.zip", log_root=log_root)
     with zipfile.ZipFile(exported) as archive:
-        text = archive.read("killed-run/run.jsonl").decode("utf-8")
+        text = archive.read("killed-run/run.jsonl").decode("utf-8", errors="replace")
     assert [json.loads(line) for line in text.split("\n")[:-1]] == events

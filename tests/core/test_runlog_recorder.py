@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cpq_desktop.core.runlog import RunLogError, list_run_logs
-from cpq_desktop.core.runlog.recorder import HISTORY_BATCH, RunRecorder
-from cpq_desktop.core.sync.history import HistoryError, RunHistory
+from cpq_desktop.core.runlog.recorder import RunRecorder
+from cpq_desktop.core.sync.history import BATCH, HistoryError, RunHistory
 from cpq_desktop.core.sync.plan import RecordRef
 from cpq_desktop.core.sync.results import ExitCode, RecordResult, RecordStatus, RunStatus, RunSummary, utc_now
 
@@ -49,12 +49,15 @@ def test_a_finished_run_reads_the_same_in_the_log_and_the_history(history: RunHi
 
 def test_results_reach_the_history_in_batches_and_all_by_the_end(history: RunHistory) -> None:
     recorder = RunRecorder.start(history, profile="prod", scope="all")
-    total = HISTORY_BATCH * 2 + 50
+    total = BATCH * 2 + 50
     for n in range(total):
         recorder.result(_result(n))
-    assert len(history.results(recorder.run_id)) == HISTORY_BATCH * 2
+    with RunHistory(history.path) as other_connection:
+        stored = len(other_connection.results(recorder.run_id))
+    assert BATCH * 2 <= stored < total, "whole batches are written as they fill"
+    recorder.run_log.flush()
     csv_lines = (recorder.run_log.folder / "results.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert len(csv_lines) == total + 1, "the debug log has every result at once"
+    assert len(csv_lines) == total + 1, "the debug log has every result"
     recorder.abort("Zuora cannot be reached; check the network and run again")
     entry = history.get_run(recorder.run_id)
     assert len(history.results(recorder.run_id)) == total

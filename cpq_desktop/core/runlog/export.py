@@ -1,6 +1,7 @@
 """``cpq-desktop logs export``: a run's log folder as one zip file, to attach to a support ticket.
 
-The files were redacted when they were written; they pass through the process-wide redactor once more
+The files were redacted when they were written (a killed run may end in a cut character: its bytes are
+copied as they are); they pass through the process-wide redactor once more
 on the way into the zip, so a secret registered since (or a token shape the redactor learned later) is
 masked too. The zip is written next to its destination under a temporary name and renamed at the end:
 a failed export leaves no half-written file behind.
@@ -42,16 +43,16 @@ def export_run(
                 if not source.is_file():
                     continue
                 with (
-                    source.open(encoding="utf-8", newline="") as reader,
+                    source.open(encoding="utf-8", errors="surrogateescape", newline="") as reader,
                     archive.open(f"{run_id}/{name}", "w") as writer,
                 ):
                     chunk: list[str] = []
                     for line in reader:
                         chunk.append(line)
                         if len(chunk) >= _CHUNK_LINES:
-                            writer.write(scrub.redact("".join(chunk)).encode("utf-8"))
+                            writer.write(scrub.redact("".join(chunk)).encode("utf-8", "surrogateescape"))
                             chunk = []
-                    writer.write(scrub.redact("".join(chunk)).encode("utf-8"))
+                    writer.write(scrub.redact("".join(chunk)).encode("utf-8", "surrogateescape"))
         os.replace(partial, destination)
     except OSError as exc:
         partial.unlink(missing_ok=True)

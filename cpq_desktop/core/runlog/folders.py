@@ -100,7 +100,7 @@ def _counts_from_csv(folder: Path) -> dict[RecordStatus, int]:
     by_label = {status.label: status for status in RecordStatus}
     found: Counter[RecordStatus] = Counter()
     try:
-        with (folder / RESULTS_CSV_NAME).open(encoding=ENCODING, newline="") as stream:
+        with (folder / RESULTS_CSV_NAME).open(encoding=ENCODING, errors="replace", newline="") as stream:
             for row in csv.DictReader(stream):
                 status = by_label.get(row.get("Status") or "")
                 if status is not None:

@@ -2,16 +2,13 @@
 
 The CLI's ``sync`` and the GUI worker open a :class:`RunRecorder` when a run starts, hand it every
 record result (and the log events, Zuora exchanges and SOQL queries), and finish it with the run's
-summary. Results reach the history in batches (one transaction per :data:`HISTORY_BATCH` results, or
-when :data:`HISTORY_FLUSH_S` has passed), since a big run reports thousands; the debug log gets each
-one at once. A run killed half-way keeps what its log wrote, and its history entry shows it interrupted
-with the results of the batches stored before.
+summary. A run killed half-way keeps what its log wrote, and its history entry shows it interrupted
+with the results stored before (the history writes them in batches).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -24,9 +21,6 @@ from cpq_desktop.core.sync.history import RunHistory
 from cpq_desktop.core.sync.results import ExitCode, RecordResult, RecordStatus, RunSummary, new_run_id, utc_now
 from cpq_desktop.core.zuora.client import Exchange
 
-HISTORY_BATCH = 200
-HISTORY_FLUSH_S = 2.0
-
 
 class RunRecorder:
     """A run's debug log and history entry, written together. Thread-safe."""
@@ -34,11 +28,9 @@ class RunRecorder:
     def __init__(self, run_log: RunLog, history: RunHistory) -> None:
         self.run_log = run_log
         self.history = history
-        self._pending: list[RecordResult] = []
         # the latest status of each record, for the counts of a run that ends early
         self._statuses: dict[tuple[str, str], RecordStatus] = {}
         self._lock = threading.Lock()
-        self._flushed_at = time.monotonic()
         self._finished = False
 
     @classmethod
@@ -99,20 +91,14 @@ class RunRecorder:
 
     def result(self, result: RecordResult) -> None:
         self.run_log.result(result)
+        self.history.add_result(self.run_id, result)
         with self._lock:
-            self._pending.append(result)
             self._statuses[(result.record.object, result.record.id)] = result.status
-            due = len(self._pending) >= HISTORY_BATCH or time.monotonic() - self._flushed_at >= HISTORY_FLUSH_S
-        if due:
-            self.flush()
 
     def flush(self) -> None:
-        """Store the results not yet in the history."""
-        with self._lock:
-            batch, self._pending = self._pending, []
-            self._flushed_at = time.monotonic()
-        if batch:
-            self.history.add_results(self.run_id, batch)
+        """Write everything reported so far to the log files and the history."""
+        self.run_log.flush()
+        self.history.flush()
 
     # -- the end of the run ---------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ COLUMNS: tuple[tuple[str, Callable[[RecordResult], str]], ...] = (
 )
 
 HEADER = tuple(name for name, _ in COLUMNS)
+# Columns the app writes itself (status label, times): nothing in them to redact or to guard.
+_GENERATED = tuple(name in {"Status", "Started (UTC)", "Finished (UTC)", "Duration (s)"} for name in HEADER)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -67,19 +69,21 @@ def spreadsheet_safe(value: str) -> str:
 
 
 def result_row(result: RecordResult, redact: Callable[[str], str]) -> list[str]:
-    return [spreadsheet_safe(redact(cell(result))) for _, cell in COLUMNS]
+    """The row of ``result``: every text the records, Zuora or people supplied is redacted."""
+    row = []
+    for (_, cell), generated in zip(COLUMNS, _GENERATED, strict=True):
+        value = cell(result)
+        row.append(value if generated or not value else spreadsheet_safe(redact(value)))
+    return row
 
 
 class ResultsCsvWriter:
-    """Writes rows to an open text file (``newline=""``, :data:`ENCODING`), flushing each one."""
+    """Writes the header, then one row per :meth:`write_row`, to an open text file (``newline=""``)."""
 
     def __init__(self, stream: IO[str], redact: Callable[[str], str]) -> None:
-        self._stream = stream
         self._redact = redact
         self._writer = csv.writer(stream, lineterminator="\r\n")
         self._writer.writerow(HEADER)
-        stream.flush()
 
-    def write(self, result: RecordResult) -> None:
+    def write_row(self, result: RecordResult) -> None:
         self._writer.writerow(result_row(result, self._redact))
-        self._stream.flush()

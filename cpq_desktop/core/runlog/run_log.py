@@ -3,8 +3,13 @@
 Everything is redacted *before* it is written, with the process-wide redactor (registered secrets and
 token-shaped values: bearer headers, ``access_token`` fields, Salesforce session ids, JWTs …) to which
 the run adds its own known secrets (the Zuora client secret, the Salesforce password and tokens the run
-logged in with, raw and JSON-encoded). Lines are flushed to the operating system as they are written, so a run that is
-killed leaves logs whose every complete line is readable.
+logged in with, raw and JSON-encoded).
+
+Writing happens on the run log's own thread: the executor's threads only queue an event (a bounded
+queue, so a run cannot outpace its log without limit) and go on. The files are flushed to the operating
+system whenever the queue runs empty and at least every :data:`FLUSH_EVERY` lines, so a run that is
+killed leaves logs whose every complete line is readable; :meth:`RunLog.flush` waits until everything
+queued so far is written.
 
 ``run.jsonl`` holds one JSON object per line: ``ts`` (UTC), ``t`` (seconds since the run opened),
 ``kind`` (``run_started``, ``soql``, ``exchange``, ``result``, ``log``, ``run_finished`` or the
@@ -15,9 +20,11 @@ indented lines under it.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import queue
 import re
 import threading
 import time
@@ -48,6 +55,9 @@ _log = logging.getLogger(__name__)
 # An event bigger than this (as JSON text) has its big fields cut, so one huge listing cannot swamp the log.
 MAX_LINE_CHARS = 2_000_000
 MAX_FIELD_CHARS = 200_000
+# Events queued before writers wait for the log thread to catch up.
+QUEUE_LIMIT = 5_000
+FLUSH_EVERY = 200
 # Strings JSON escapes: a secret inside one would not be found in the encoded line, so they are redacted first.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
@@ -80,11 +90,15 @@ def _try_compact(value: Any) -> str | None:
         return None
 
 
+_Item = tuple[str, Any]
+
+
 class RunLog:
     """The debug log of one run. Thread-safe: the executor's workers call it concurrently.
 
     Open it with :meth:`open`; close it with :meth:`close` (a summary) or :meth:`abort` (an error).
     As a context manager, an exception that escapes the block aborts the run log with that error.
+    Values passed in (bodies, fields) are written later, on the log's thread: don't change them after.
     """
 
     def __init__(
@@ -110,16 +124,21 @@ class RunLog:
         self._redactor = redactor
         for secret in secrets:
             self.add_secret(secret)
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._started = time.monotonic()
         self._closed = False
         self._broken: OSError | None = None
-        self._results = 0
+        self._unflushed = 0
         self._jsonl: IO[str] = (folder / JSONL_NAME).open("w", encoding="utf-8", newline="\n")
         self._text: IO[str] = (folder / TEXT_LOG_NAME).open("w", encoding="utf-8", newline="\n")
         self._csv_stream: IO[str] = (folder / RESULTS_CSV_NAME).open("w", encoding=ENCODING, newline="")
         self._csv = ResultsCsvWriter(self._csv_stream, self.redact)
         self._handler: RunLogHandler | None = None
+        self._queue: queue.Queue[_Item] = queue.Queue(QUEUE_LIMIT)
+        self._writer = threading.Thread(target=self._write_queued, name=f"run-log-{run_id}", daemon=True)
+        self._writer.start()
+        # A process that ends without closing the run (an uncaught error) still writes what it queued.
+        atexit.register(self.flush)
 
     # -- opening and closing --------------------------------------------------------------------
 
@@ -170,7 +189,14 @@ class RunLog:
             secrets=secrets,
             redactor=redactor if redactor is not None else default_redactor,
         )
-        run_log._write_summary(run_log._opening_summary())
+        try:
+            run_log._write_summary(run_log._opening_summary())
+        except OSError as exc:
+            run_log.abort(f"summary.json could not be written: {exc}")
+            raise RunLogError(
+                f"cannot write the run's log files in {folder}: {exc.strerror or exc}. "
+                "Check that the log folder is writable and the disk is not full."
+            ) from None
         what = "dry run" if dry_run else "run"
         run_log.event(
             "run_started",
@@ -186,36 +212,45 @@ class RunLog:
         return run_log
 
     def close(self, summary: RunSummary) -> None:
-        """Write the closing line and ``summary.json``; later calls are ignored (so are calls after it)."""
+        """Write the closing line and ``summary.json``, wait until all is written; later calls do nothing."""
         with self._lock:
             if self._closed:
                 return
-            self.event(
+            self._closed = True
+        self.detach_logging()
+        self._enqueue(
+            "event",
+            self._record(
                 "run_finished",
                 f"{summary.status.label}: " + _counts_text(summary.counts) + f" in {summary.duration_s:.1f} s",
-                status=summary.status.value,
-                counts={status.value: count for status, count in summary.counts.items()},
-                duration_s=summary.duration_s,
-                salesforce_calls=summary.salesforce_calls,
-                zuora_calls=summary.zuora_calls,
-                exit_code=int(summary.exit_code),
-                level="warning" if summary.status is not RunStatus.SUCCEEDED else "info",
-            )
-            self._write_summary({**summary.to_json_dict(), **self._process_fields()})
-            self._finish()
+                "warning" if summary.status is not RunStatus.SUCCEEDED else "info",
+                {
+                    "status": summary.status.value,
+                    "counts": {status.value: count for status, count in summary.counts.items()},
+                    "duration_s": summary.duration_s,
+                    "salesforce_calls": summary.salesforce_calls,
+                    "zuora_calls": summary.zuora_calls,
+                    "exit_code": int(summary.exit_code),
+                },
+            ),
+        )
+        self._enqueue("summary", {**summary.to_json_dict(), **self._process_fields()})
+        self._stop()
 
     def abort(self, error: str, status: RunStatus = RunStatus.ERROR) -> None:
         """Close a run that could not go on (``error`` says why, for the admin), or was cancelled early."""
         with self._lock:
             if self._closed:
                 return
-            self.event("run_aborted", error, level="warning" if status is RunStatus.CANCELLED else "error")
-            duration = time.monotonic() - self._started
-            data = {**self._opening_summary(), "status": status.value, "duration_s": duration}
-            data["error"] = self.redact(error)
-            data["exit_code"] = None
-            self._write_summary(data)
-            self._finish()
+            self._closed = True
+        self.detach_logging()
+        level = "warning" if status is RunStatus.CANCELLED else "error"
+        self._enqueue("event", self._record("run_aborted", error, level, {}))
+        data = {**self._opening_summary(), "status": status.value, "duration_s": time.monotonic() - self._started}
+        data["error"] = error
+        data["exit_code"] = None
+        self._enqueue("summary", data)
+        self._stop()
 
     def __enter__(self) -> RunLog:
         return self
@@ -223,10 +258,15 @@ class RunLog:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if exc is not None and not self._closed:
+        if exc is not None:
             self.abort(f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}")
-        elif not self._closed:
-            self._finish()
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.detach_logging()
+        self._stop()
 
     @property
     def closed(self) -> bool:
@@ -237,9 +277,16 @@ class RunLog:
         """The error that stopped the log from being written (disk full …), if any."""
         return self._broken
 
-    def _finish(self) -> None:
-        self.detach_logging()
-        self._closed = True
+    def flush(self) -> None:
+        """Wait until everything queued so far is written and flushed to the operating system."""
+        done = threading.Event()
+        if self._enqueue("barrier", done):
+            done.wait()
+
+    def _stop(self) -> None:
+        atexit.unregister(self.flush)
+        self._enqueue("stop", None)
+        self._writer.join()
         for stream in (self._jsonl, self._text, self._csv_stream):
             try:
                 stream.close()
@@ -308,13 +355,11 @@ class RunLog:
             return _compact(decoded), decoded
         return redacted, decoded
 
-    # -- writing --------------------------------------------------------------------------------
+    # -- what callers report (any thread) -------------------------------------------------------
 
-    def event(self, kind: str, message: str, *, level: str = "info", **fields: Any) -> None:
-        """One step of the run: ``kind`` names it, ``message`` says it in words, ``fields`` hold the data."""
-        now = utc_now()
+    def _record(self, kind: str, message: str, level: str, fields: dict[str, Any]) -> dict[str, Any]:
         record: dict[str, Any] = {
-            "ts": _timestamp(now),
+            "ts": _timestamp(utc_now()),
             "t": round(time.monotonic() - self._started, 6),
             "kind": kind,
             "level": level,
@@ -324,19 +369,26 @@ class RunLog:
         for key, value in fields.items():
             if value is not None and key not in record:
                 record[key] = value
-        line, redacted = self._json_line(record)
-        # Built from the redacted record: the same values, so nothing the JSON line masks shows here.
-        text = _human(redacted)
-        with self._lock:
-            if self._closed or self._broken is not None:
-                return
+        return record
+
+    def _enqueue(self, what: str, payload: Any) -> bool:
+        """Queue one item for the writer thread; False when it will never be written."""
+        if threading.current_thread() is self._writer:
+            # the writer's own logging (a write error) must not wait on the queue it empties
+            return False
+        while self._writer.is_alive():
             try:
-                self._jsonl.write(line + "\n")
-                self._jsonl.flush()
-                self._text.write(text)
-                self._text.flush()
-            except OSError as exc:
-                self._break(exc)
+                self._queue.put((what, payload), timeout=1.0)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def event(self, kind: str, message: str, *, level: str = "info", **fields: Any) -> None:
+        """One step of the run: ``kind`` names it, ``message`` says it in words, ``fields`` hold the data."""
+        if self._closed:
+            return
+        self._enqueue("event", self._record(kind, message, level, fields))
 
     def exchange(self, exchange: Exchange) -> None:
         """One Zuora HTTP round trip (the ``on_exchange`` callback of :class:`ZuoraClient`)."""
@@ -374,29 +426,67 @@ class RunLog:
 
     def result(self, result: RecordResult) -> None:
         """A record's outcome: a line in the logs and a row in ``results.csv``."""
+        if self._closed:
+            return
         message = f"{result.record.text()}: {result.status.label}"
         if result.error_class:
             message += f" — {result.error_class}"
         if result.message:
             message += f": {result.message}"
-        self.event(
-            "result",
-            message,
-            level="warning" if result.status is RecordStatus.FAILED else "info",
-            result=result.model_dump(mode="json", exclude_defaults=True),
-        )
-        with self._lock:
-            if self._closed or self._broken is not None:
+        level = "warning" if result.status is RecordStatus.FAILED else "info"
+        self._enqueue("result", (result, self._record("result", message, level, {})))
+
+    # -- the writer thread ----------------------------------------------------------------------
+
+    def _write_queued(self) -> None:
+        while True:
+            what, payload = self._queue.get()
+            if what == "stop":
+                self._flush_streams()
                 return
-            try:
-                self._csv.write(result)
-            except OSError as exc:
-                self._break(exc)
-            self._results += 1
+            if what == "barrier":
+                self._flush_streams()
+                payload.set()
+                continue
+            if self._broken is None:
+                try:
+                    self._write(what, payload)
+                except OSError as exc:
+                    self._break(exc)
+            self._unflushed += 1
+            if self._unflushed >= FLUSH_EVERY or self._queue.empty():
+                self._flush_streams()
+
+    def _write(self, what: str, payload: Any) -> None:
+        if what == "summary":
+            self._write_summary(payload)
+            return
+        if what == "result":
+            result, record = payload
+            record["result"] = result.model_dump(mode="json", exclude_defaults=True)
+            self._write_event(record)
+            self._csv.write_row(result)
+            return
+        self._write_event(payload)
+
+    def _write_event(self, record: dict[str, Any]) -> None:
+        line, redacted = self._json_line(record)
+        self._jsonl.write(line + "\n")
+        # Built from the redacted record: the same values, so nothing the JSON line masks shows here.
+        self._text.write(_human(redacted))
+
+    def _flush_streams(self) -> None:
+        self._unflushed = 0
+        if self._broken is not None:
+            return
+        try:
+            for stream in (self._jsonl, self._text, self._csv_stream):
+                stream.flush()
+        except OSError as exc:
+            self._break(exc)
 
     def _break(self, exc: OSError) -> None:
         self._broken = exc
-        # Logged after the flag is set, so the run's own logging handler does not write it back here.
         _log.warning(
             "The debug log of run %s stopped being written (%s); the sync goes on. Free disk space in %s.",
             self.run_id,
@@ -426,11 +516,8 @@ class RunLog:
         target = self.folder / SUMMARY_NAME
         partial = target.with_name(SUMMARY_NAME + ".partial")
         text = self.redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n"
-        try:
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, target)
-        except OSError as exc:
-            self._break(exc)
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
 
     # -- Python logging -------------------------------------------------------------------------
 
@@ -473,7 +560,6 @@ class RunLogHandler(logging.Handler):
         super().__init__(logging.DEBUG)
         self.threshold = level
         self.run_log = run_log
-        self._emitting = threading.local()
         self._app_logger = logging.getLogger(_APP_LOGGER)
         self._previous_level: int | None = None
 
@@ -495,31 +581,27 @@ class RunLogHandler(logging.Handler):
         return record.levelno >= self.threshold or record.name == _APP_LOGGER or record.name.startswith(_APP_PREFIX)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if getattr(self._emitting, "active", False) or not self._wanted(record):
+        if not self._wanted(record):
             return
-        self._emitting.active = True
         try:
-            try:
-                message = record.getMessage()
-            except (TypeError, ValueError):
-                message = f"{record.msg} {record.args!r}"
-            structured = getattr(record, "run_event", None)
-            if isinstance(structured, dict) and isinstance(structured.get("kind"), str):
-                fields = {key: value for key, value in structured.items() if key not in _EVENT_ARGUMENTS}
-                self.run_log.event(structured["kind"], message, level=record.levelname.lower(), **fields)
-                return
-            traceback = record.exc_text
-            if record.exc_info and record.exc_info[0] is not None and not traceback:
-                traceback = logging.Formatter().formatException(record.exc_info)
-            self.run_log.event(
-                "log",
-                message,
-                level=record.levelname.lower(),
-                logger=record.name,
-                traceback=traceback,
-            )
-        finally:
-            self._emitting.active = False
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = f"{record.msg} {record.args!r}"
+        structured = getattr(record, "run_event", None)
+        if isinstance(structured, dict) and isinstance(structured.get("kind"), str):
+            fields = {key: value for key, value in structured.items() if key not in _EVENT_ARGUMENTS}
+            self.run_log.event(structured["kind"], message, level=record.levelname.lower(), **fields)
+            return
+        traceback = record.exc_text
+        if record.exc_info and record.exc_info[0] is not None and not traceback:
+            traceback = logging.Formatter().formatException(record.exc_info)
+        self.run_log.event(
+            "log",
+            message,
+            level=record.levelname.lower(),
+            logger=record.name,
+            traceback=traceback,
+        )
 
 
 def _cut(value: Any) -> Any:
