@@ -18,8 +18,8 @@ from cpq_desktop.core.sync.plan import (
     Request,
     ResultLookup,
     StepKind,
-    placeholder,
     placeholders_in,
+    token,
 )
 
 ACCOUNT_OUTPUTS = ["accountId", "accountNumber", "billToContactId", "soldToContactId"]
@@ -52,7 +52,7 @@ def account_ref(ctx: PlanContext, account_id: str, output: str = "accountNumber"
     if existing is not None:
         return (existing.number if output == "accountNumber" else existing.id), None
     step_id = ensure_account(ctx, account_id)
-    return placeholder(step_id, output).token, step_id
+    return token(step_id, output), step_id
 
 
 def ensure_account(ctx: PlanContext, account_id: str) -> str:

@@ -21,8 +21,8 @@ from cpq_desktop.core.sync.plan import (
     Request,
     ResultLookup,
     StepKind,
-    placeholder,
     placeholders_in,
+    token,
 )
 
 # ExternalRatePlanIds and the catalog numbers exist from WSDL version 130/133 on (zuora-api §1.2)
@@ -50,7 +50,7 @@ def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[
         return existing.id, None
     for step in ctx.steps.values():
         if step.kind is StepKind.CREATE_PRODUCT and step.request.body.get("SKU") == sku:
-            return placeholder(step.step_id, "Id").token, step.step_id
+            return token(step.step_id, "Id"), step.step_id
     body = ctx.apply(pairs.PRODUCT.id, product)
     body["SKU"] = sku
     step_id = f"catalog:product:{product['Id']}"
@@ -65,7 +65,7 @@ def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[
             outputs=["Id"],
         )
     )
-    return placeholder(step_id, "Id").token, step_id
+    return token(step_id, "Id"), step_id
 
 
 def _tier_data(ctx: PlanContext, product_id: str) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
             )
         )
         charge_body = ctx.apply(pairs.PRODUCT_RATE_PLAN_CHARGE.id, product)
-        charge_body["ProductRatePlanId"] = placeholder(plan_step, "Id").token
+        charge_body["ProductRatePlanId"] = token(plan_step, "Id")
         charge_body.setdefault("UseDiscountSpecificAccountingCode", False)
         charge_body.setdefault("ProductRatePlanChargeTierData", _tier_data(ctx, product_id))
         if charge_body.get("ChargeType") != "Recurring":
@@ -176,7 +176,7 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
         )
     body = ctx.steps[charge_step].request.body
     return ChargeRef(
-        placeholder(charge_step, "Id").token,
+        token(charge_step, "Id"),
         charge_step,
         orders_charge_type(str(body.get("ChargeType") or "")),
         orders_model(str(body.get("ChargeModel") or "")),
@@ -258,7 +258,7 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
         )
         charge_body = ctx.apply(pairs.USAGE_PRODUCT_RATE_PLAN_CHARGE.id, linked)
         charge_body.pop("currency", None)
-        charge_body["ProductRatePlanId"] = placeholder(plan_step, "Id").token
+        charge_body["ProductRatePlanId"] = token(plan_step, "Id")
         charge_body.setdefault("UseDiscountSpecificAccountingCode", False)
         ctx.add_step(
             PlanStep(
@@ -282,7 +282,7 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
     body = ctx.steps[charge_step].request.body
     return (
         ChargeRef(
-            placeholder(charge_step, "Id").token,
+            token(charge_step, "Id"),
             charge_step,
             "Usage",
             orders_model(str(body.get("ChargeModel") or "")),

@@ -22,8 +22,8 @@ from cpq_desktop.core.sync.plan import (
     Request,
     ResultLookup,
     StepKind,
-    placeholder,
     placeholders_in,
+    token,
 )
 
 _ADDRESS = (
@@ -68,7 +68,7 @@ def _step(ctx: PlanContext, step_id: str, record: Any, body: dict[str, Any], rea
             )
         )
     ctx.depend(step_id)
-    return placeholder(step_id, "id").token
+    return token(step_id, "id")
 
 
 def contact_id(ctx: PlanContext, order: Any, role: str) -> str | None:

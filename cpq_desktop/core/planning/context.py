@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
-from cpq_desktop.core.mapping import DERIVATIONS, DerivationRegistry, EffectiveMapping, MappingError, apply_rows
+from cpq_desktop.core.mapping import (
+    DERIVATIONS,
+    DerivationRegistry,
+    EffectiveMapping,
+    MappingError,
+    MappingRow,
+    apply_rows,
+)
 from cpq_desktop.core.planning.catalog_ref import ChargeRef
 from cpq_desktop.core.planning.graph import RecordGraph
 from cpq_desktop.core.sync.plan import (
@@ -112,6 +119,7 @@ class PlanContext:
     closed_anchors: set[str] = field(default_factory=set)
     last_step: dict[str, str] = field(default_factory=dict)
     invoice_owner: dict[str, str] = field(default_factory=dict)
+    _rows: dict[str, list[MappingRow]] = field(default_factory=dict)
 
     @contextmanager
     def collecting(self) -> Iterator[list[str]]:
@@ -139,17 +147,25 @@ class PlanContext:
         self.held_back.append(HeldBack(record=record, reason=reason, blocked_by=blocked_by))
         self.failed[record.id] = record
 
+    def rows(self, pair_id: str) -> list[MappingRow]:
+        """The rows of a section in use under the plan's options (worked out once per plan)."""
+        if pair_id not in self._rows:
+            self._rows[pair_id] = self.mapping.rows(pair_id, self.options)
+        return self._rows[pair_id]
+
     def apply(self, pair_id: str, record: Mapping[str, Any]) -> dict[str, Any]:
         """The mapping section ``pair_id`` applied to ``record``; a mapping error fails the record."""
         try:
-            return self.mapping.apply(pair_id, record, options=self.options, derivations=self.derivations)
+            return apply_rows(
+                self.rows(pair_id), record, pair_id=pair_id, options=self.options, derivations=self.derivations
+            )
         except MappingError as exc:
             raise RecordFailed(ErrorClass.MAPPING, str(exc)) from None
 
     def apply_targets(self, pair_id: str, record: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         """Like :meth:`apply`, with only the rows whose target starts with ``prefix`` (no other derivation
         runs, so nothing else gets planned as a side effect)."""
-        rows = [row for row in self.mapping.rows(pair_id, self.options) if row.target.startswith(prefix)]
+        rows = [row for row in self.rows(pair_id) if row.target.startswith(prefix)]
         try:
             return apply_rows(rows, record, pair_id=pair_id, options=self.options, derivations=self.derivations)
         except MappingError as exc:

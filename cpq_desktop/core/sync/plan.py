@@ -100,8 +100,13 @@ class Placeholder(_Model):
 _TOKEN = re.compile(r"^\$\{(?P<step>[^}]+):(?P<output>[A-Za-z0-9_]+)\}$")
 
 
+def token(step_id: str, output: str) -> str:
+    """The placeholder string for ``output`` of ``step_id`` (what a request body carries)."""
+    return f"${{{step_id}:{output}}}"
+
+
 def placeholder(step_id: str, output: str, description: str = "") -> Placeholder:
-    return Placeholder(token=f"${{{step_id}:{output}}}", step_id=step_id, output=output, description=description)
+    return Placeholder(token=token(step_id, output), step_id=step_id, output=output, description=description)
 
 
 def placeholders_in(body: Any) -> list[Placeholder]:
