@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import logging
@@ -380,3 +381,19 @@ def test_secrets_are_masked_in_every_file(tmp_path: Path) -> None:
     assert MASK in texts["results.csv"]
     for line in texts["run.jsonl"].splitlines():
         json.loads(line)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_a_full_disk_stops_the_log_not_the_run(run_log: RunLog, caplog: pytest.LogCaptureFixture) -> None:
+    # Fault injection: the JSON lines now go to a device that answers every write with ENOSPC.
+    run_log.flush()
+    run_log._jsonl.close()
+    run_log._jsonl = Path("/dev/full").open("w", encoding="utf-8")  # noqa: SIM115 - closed by the run log
+    for n in range(300):
+        run_log.event("decision", f"step {n}")
+    run_log.result(RecordResult(record=RecordRef(object="Order", id="801"), status=RecordStatus.CREATED))
+    run_log.close(_summary(run_log, []))
+    assert run_log.write_error is not None
+    assert run_log.write_error.errno == errno.ENOSPC
+    assert "stopped being written" in caplog.text
+    assert "the sync goes on" in caplog.text

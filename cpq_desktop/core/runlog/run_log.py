@@ -178,17 +178,23 @@ class RunLog:
                 f"cannot create the run's log folder {folder}: {exc.strerror or exc}. "
                 "Check that the log folder is writable and the disk is not full."
             ) from None
-        run_log = cls(
-            folder,
-            run_id=run_id,
-            profile=profile,
-            scope=scope,
-            dry_run=dry_run,
-            started_at=started_at or utc_now(),
-            retry_of=retry_of,
-            secrets=secrets,
-            redactor=redactor if redactor is not None else default_redactor,
-        )
+        try:
+            run_log = cls(
+                folder,
+                run_id=run_id,
+                profile=profile,
+                scope=scope,
+                dry_run=dry_run,
+                started_at=started_at or utc_now(),
+                retry_of=retry_of,
+                secrets=secrets,
+                redactor=redactor if redactor is not None else default_redactor,
+            )
+        except OSError as exc:
+            raise RunLogError(
+                f"cannot create the run's log files in {folder}: {exc.strerror or exc}. "
+                "Check that the log folder is writable and the disk is not full."
+            ) from None
         try:
             run_log._write_summary(run_log._opening_summary())
         except OSError as exc:
