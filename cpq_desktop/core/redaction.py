@@ -90,7 +90,9 @@ _FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
 def _has_key_word(text: str) -> bool:
-    folded = (text if text.isascii() else text.translate(_FOLD_TO_ASCII)).lower()
+    if not text.isascii() and ("\u0130" in text or "\u0131" in text or "\u017f" in text):
+        text = text.translate(_FOLD_TO_ASCII)
+    folded = text.lower()
     return any(word in folded for word in _KEY_WORDS)
 
 

@@ -7,9 +7,9 @@ logged in with, raw and JSON-encoded).
 
 Writing happens on the run log's own thread: the executor's threads only queue an event (a bounded
 queue, so a run cannot outpace its log without limit) and go on. The files are flushed to the operating
-system whenever the queue runs empty and at least every :data:`FLUSH_EVERY` lines, so a run that is
-killed leaves logs whose every complete line is readable; :meth:`RunLog.flush` waits until everything
-queued so far is written.
+system within :data:`FLUSH_INTERVAL_S` and at least every :data:`FLUSH_EVERY` lines, so a run that is
+killed leaves logs whose every complete line is readable (losing at most that last tenth of a second);
+:meth:`RunLog.flush` waits until everything queued so far is written.
 
 ``run.jsonl`` holds one JSON object per line: ``ts`` (UTC), ``t`` (seconds since the run opened),
 ``kind`` (``run_started``, ``soql``, ``exchange``, ``result``, ``log``, ``run_finished`` or the
@@ -57,6 +57,8 @@ MAX_LINE_CHARS = 2_000_000
 MAX_FIELD_CHARS = 200_000
 # Events queued before writers wait for the log thread to catch up.
 QUEUE_LIMIT = 5_000
+# Lines reach the operating system (and survive a killed process) within this time, or this many lines.
+FLUSH_INTERVAL_S = 0.1
 FLUSH_EVERY = 200
 # Strings JSON escapes: a secret inside one would not be found in the encoded line, so they are redacted first.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
@@ -129,6 +131,7 @@ class RunLog:
         self._closed = False
         self._broken: OSError | None = None
         self._unflushed = 0
+        self._flushed_at = time.monotonic()
         self._jsonl: IO[str] = (folder / JSONL_NAME).open("w", encoding="utf-8", newline="\n")
         self._text: IO[str] = (folder / TEXT_LOG_NAME).open("w", encoding="utf-8", newline="\n")
         self._csv_stream: IO[str] = (folder / RESULTS_CSV_NAME).open("w", encoding=ENCODING, newline="")
@@ -446,7 +449,12 @@ class RunLog:
 
     def _write_queued(self) -> None:
         while True:
-            what, payload = self._queue.get()
+            try:
+                # With lines waiting to be flushed, wake up in time to flush them even if nothing else comes.
+                what, payload = self._queue.get(timeout=FLUSH_INTERVAL_S if self._unflushed else None)
+            except queue.Empty:
+                self._flush_streams()
+                continue
             if what == "stop":
                 self._flush_streams()
                 return
@@ -460,7 +468,7 @@ class RunLog:
                 except OSError as exc:
                     self._break(exc)
             self._unflushed += 1
-            if self._unflushed >= FLUSH_EVERY or self._queue.empty():
+            if self._unflushed >= FLUSH_EVERY or time.monotonic() - self._flushed_at >= FLUSH_INTERVAL_S:
                 self._flush_streams()
 
     def _write(self, what: str, payload: Any) -> None:
@@ -483,6 +491,7 @@ class RunLog:
 
     def _flush_streams(self) -> None:
         self._unflushed = 0
+        self._flushed_at = time.monotonic()
         if self._broken is not None:
             return
         try:
