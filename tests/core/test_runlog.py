@@ -397,3 +397,11 @@ def test_a_full_disk_stops_the_log_not_the_run(run_log: RunLog, caplog: pytest.L
     assert run_log.write_error.errno == errno.ENOSPC
     assert "stopped being written" in caplog.text
     assert "the sync goes on" in caplog.text
+
+
+def test_a_run_left_without_an_outcome_is_closed_as_interrupted() -> None:
+    with RunLog.open("r-forgotten", profile="prod", scope="all") as run_log:
+        run_log.event("decision", "planned 3 orders")
+    summary = json.loads((run_log.folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "interrupted"
+    assert _lines(run_log.folder / "run.jsonl")[-1]["message"] == "the run ended without recording its outcome"

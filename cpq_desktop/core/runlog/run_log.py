@@ -99,7 +99,8 @@ class RunLog:
     """The debug log of one run. Thread-safe: the executor's workers call it concurrently.
 
     Open it with :meth:`open`; close it with :meth:`close` (a summary) or :meth:`abort` (an error).
-    As a context manager, an exception that escapes the block aborts the run log with that error.
+    As a context manager, an exception that escapes the block aborts the run log with that error, and a
+    block left without :meth:`close` or :meth:`abort` closes it as interrupted.
     Values passed in (bodies, fields) are written later, on the log's thread: don't change them after.
     """
 
@@ -253,7 +254,7 @@ class RunLog:
                 return
             self._closed = True
         self.detach_logging()
-        level = "warning" if status is RunStatus.CANCELLED else "error"
+        level = "error" if status is RunStatus.ERROR else "warning"
         self._enqueue("event", self._record("run_aborted", error, level, {}))
         data = {**self._opening_summary(), "status": status.value, "duration_s": time.monotonic() - self._started}
         data["error"] = error
@@ -269,13 +270,9 @@ class RunLog:
     ) -> None:
         if exc is not None:
             self.abort(f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}")
-            return
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self.detach_logging()
-        self._stop()
+        else:
+            # closed by close() or abort() already, unless the caller forgot: then say so, not "running"
+            self.abort("the run ended without recording its outcome", RunStatus.INTERRUPTED)
 
     @property
     def closed(self) -> bool:
