@@ -1,7 +1,9 @@
 """Word lists for believable customer accounts, people and postal addresses.
 
 Addresses are real city/state/postal-code combinations so that tax and address validation in a
-billing system downstream would accept them. Each country carries the currency its accounts trade in.
+billing system downstream would accept them. Every locality has a state or region (ISO 3166-2 code):
+the connector needs country and state on a billing address (connector-spec §2.1), and the accounts
+generated without an address cover the failure case. Each country carries the currency its accounts trade in.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Locality:
     city: str
-    state: str | None
-    state_code: str | None
+    state: str
+    state_code: str
     postal_code: str
     country: str
     country_code: str
@@ -31,15 +33,15 @@ LOCALITIES: tuple[Locality, ...] = (
     Locality("Denver", "Colorado", "CO", "80202", "United States", "US", "USD", "+1 303"),
     Locality("Atlanta", "Georgia", "GA", "30303", "United States", "US", "USD", "+1 404"),
     Locality("Toronto", "Ontario", "ON", "M5H 2N2", "Canada", "CA", "USD", "+1 416"),
-    Locality("London", None, None, "EC2A 4NE", "United Kingdom", "GB", "GBP", "+44 20"),
-    Locality("Manchester", None, None, "M1 1AE", "United Kingdom", "GB", "GBP", "+44 161"),
-    Locality("Edinburgh", None, None, "EH2 2ER", "United Kingdom", "GB", "GBP", "+44 131"),
+    Locality("London", "England", "ENG", "EC2A 4NE", "United Kingdom", "GB", "GBP", "+44 20"),
+    Locality("Manchester", "England", "ENG", "M1 1AE", "United Kingdom", "GB", "GBP", "+44 161"),
+    Locality("Edinburgh", "Scotland", "SCT", "EH2 2ER", "United Kingdom", "GB", "GBP", "+44 131"),
     Locality("Berlin", "Berlin", "BE", "10117", "Germany", "DE", "EUR", "+49 30"),
     Locality("Munich", "Bavaria", "BY", "80331", "Germany", "DE", "EUR", "+49 89"),
-    Locality("Paris", None, None, "75002", "France", "FR", "EUR", "+33 1"),
-    Locality("Amsterdam", None, None, "1012 JS", "Netherlands", "NL", "EUR", "+31 20"),
-    Locality("Dublin", None, None, "D02 X285", "Ireland", "IE", "EUR", "+353 1"),
-    Locality("Madrid", None, None, "28013", "Spain", "ES", "EUR", "+34 91"),
+    Locality("Paris", "Île-de-France", "IDF", "75002", "France", "FR", "EUR", "+33 1"),
+    Locality("Amsterdam", "North Holland", "NH", "1012 JS", "Netherlands", "NL", "EUR", "+31 20"),
+    Locality("Dublin", "Dublin", "D", "D02 X285", "Ireland", "IE", "EUR", "+353 1"),
+    Locality("Madrid", "Community of Madrid", "MD", "28013", "Spain", "ES", "EUR", "+34 91"),
     Locality("Tokyo", "Tokyo", "13", "100-0005", "Japan", "JP", "JPY", "+81 3"),
     Locality("Osaka", "Osaka", "27", "530-0001", "Japan", "JP", "JPY", "+81 6"),
 )
