@@ -210,6 +210,13 @@ def _add_logs_parser(commands: Any) -> None:
     export.add_argument("run_id", metavar="RUN_ID", help="a run id from 'cpq-desktop logs list'")
     export.add_argument("file", type=Path, metavar="FILE.zip")
     export.set_defaults(handler=_logs_export)
+    prune = logs_commands.add_parser(
+        "prune", help="remove the debug logs of runs older than DAYS (the run history keeps them listed)"
+    )
+    prune.add_argument("--older-than", type=float, required=True, metavar="DAYS", help="age in days")
+    prune.add_argument("--profile", metavar="P", help="only the runs of profile P")
+    prune.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    prune.set_defaults(handler=_logs_prune)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -354,6 +361,25 @@ def _logs_export(args: argparse.Namespace) -> int:
     except (UnknownRunLogError, ExportError) as exc:
         return _fail(str(exc))
     print(f"Wrote the debug logs of run {args.run_id} to {written}")
+    return EXIT_OK
+
+
+def _logs_prune(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from cpq_desktop.core.runlog import PruneError, prune_run_logs
+
+    if args.older_than < 0:
+        return _fail("--older-than must be 0 days or more")
+    try:
+        removed = prune_run_logs(timedelta(days=args.older_than), profile=args.profile, dry_run=args.dry_run)
+    except PruneError as exc:
+        return _fail(str(exc))
+    size_mb = sum(run.size_bytes for run in removed) / 1_000_000
+    for run in removed:
+        print(f"{run.run_id}  {run.started_at:%Y-%m-%d %H:%M:%S}  {run.profile}")
+    verb = "Would remove" if args.dry_run else "Removed"
+    print(f"{verb} the debug logs of {len(removed)} run(s), {size_mb:.1f} MB, older than {args.older_than:g} days.")
     return EXIT_OK
 
 

@@ -216,3 +216,17 @@ def test_a_real_sync_through_the_cli_lists_exports_and_keeps_every_secret_out(tm
     assert len(rows) == sum(summary["counts"].values())
     kinds = {json.loads(line)["kind"] for line in texts["run.jsonl"].splitlines()}
     assert {"run_started", "soql", "exchange", "result", "run_finished"} <= kinds
+
+
+@pytest.mark.usefixtures("three_runs")
+def test_prune_removes_old_logs_and_says_how_much() -> None:
+    # The runs started on 2026-01-31; "older than 0 days" is every finished one.
+    dry = _cli("logs", "prune", "--older-than", "0", "--profile", "prod", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Would remove the debug logs of 3 run(s)" in dry.stdout
+    assert len(json.loads(_cli("logs", "list", "--json").stdout)) == 4
+    pruned = _cli("logs", "prune", "--older-than", "0", "--profile", "prod")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "Removed the debug logs of 3 run(s)" in pruned.stdout
+    assert [r["profile"] for r in json.loads(_cli("logs", "list", "--json").stdout)] == ["uat"]
+    assert _cli("logs", "prune", "--older-than", "-1").returncode == 1

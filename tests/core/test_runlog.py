@@ -25,6 +25,7 @@ from cpq_desktop.core.runlog import (
     UnknownRunLogError,
     export_run,
     list_run_logs,
+    prune_run_logs,
     run_folder,
 )
 from cpq_desktop.core.runlog.results_csv import HEADER
@@ -405,3 +406,26 @@ def test_a_run_left_without_an_outcome_is_closed_as_interrupted() -> None:
     summary = json.loads((run_log.folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "interrupted"
     assert _lines(run_log.folder / "run.jsonl")[-1]["message"] == "the run ended without recording its outcome"
+
+
+def test_prune_removes_old_finished_runs_only() -> None:
+    now = START + timedelta(days=40)
+    for days_ago, profile in [(35, "prod"), (31, "uat"), (2, "prod")]:
+        started = now - timedelta(days=days_ago)
+        run_log = RunLog.open(new_run_id(started), profile=profile, scope="all", started_at=started)
+        run_log.close(_summary(run_log, []))
+    still_running = RunLog.open("r-running", profile="prod", scope="all", started_at=now - timedelta(days=60))
+    try:
+        would = prune_run_logs(timedelta(days=30), now=now, dry_run=True)
+        assert sorted(r.profile for r in would) == ["prod", "uat"]
+        assert len(list_run_logs()) == 4, "a dry run removes nothing"
+        removed = prune_run_logs(timedelta(days=30), now=now, profile="uat")
+        assert [r.profile for r in removed] == ["uat"]
+        removed = prune_run_logs(timedelta(days=30), now=now)
+        assert [r.started_at for r in removed] == [now - timedelta(days=35)]
+        assert not removed[0].folder.exists()
+        left = {r.run_id: r.started_at for r in list_run_logs()}
+        assert left.pop("r-running") == now - timedelta(days=60), "a run still going is kept, however old"
+        assert list(left.values()) == [now - timedelta(days=2)]
+    finally:
+        still_running.close(_summary(still_running, []))

@@ -1,11 +1,20 @@
 """Per-run debug logs (``run.jsonl``, ``run.log``, ``results.csv``, ``summary.json``), listing and export."""
 
 from cpq_desktop.core.runlog.export import ExportError, export_run
-from cpq_desktop.core.runlog.folders import RunLogInfo, UnknownRunLogError, list_run_logs, run_folder, runs_root
+from cpq_desktop.core.runlog.folders import (
+    PruneError,
+    RunLogInfo,
+    UnknownRunLogError,
+    list_run_logs,
+    prune_run_logs,
+    run_folder,
+    runs_root,
+)
 from cpq_desktop.core.runlog.run_log import RunLog, RunLogError, RunLogHandler
 
 __all__ = [
     "ExportError",
+    "PruneError",
     "RunLog",
     "RunLogError",
     "RunLogHandler",
@@ -13,6 +22,7 @@ __all__ = [
     "UnknownRunLogError",
     "export_run",
     "list_run_logs",
+    "prune_run_logs",
     "run_folder",
     "runs_root",
 ]

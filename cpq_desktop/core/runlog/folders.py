@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,39 @@ def list_run_logs(log_root: Path | None = None, *, profile: str | None = None) -
             runs.append(info)
     runs.sort(key=lambda info: (info.started_at, info.run_id), reverse=True)
     return runs
+
+
+class PruneError(Exception):
+    """A run's log folder could not be removed; ``str()`` says which and why."""
+
+
+def prune_run_logs(
+    older_than: timedelta,
+    *,
+    log_root: Path | None = None,
+    profile: str | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> list[RunLogInfo]:
+    """Remove the logs of runs that started more than ``older_than`` ago; runs still going are kept.
+
+    Returns the runs removed (with ``dry_run``: the runs that would be). The run history keeps its
+    entries: Retry failed and the GUI's run list do not need the debug logs.
+    """
+    cutoff = (now or datetime.now(UTC)) - older_than
+    old = [
+        info
+        for info in list_run_logs(log_root, profile=profile)
+        if info.started_at < cutoff and info.status is not RunStatus.RUNNING
+    ]
+    if dry_run:
+        return old
+    for info in old:
+        try:
+            shutil.rmtree(info.folder)
+        except OSError as exc:
+            raise PruneError(
+                f"cannot remove the logs of run {info.run_id} in {info.folder}: {exc.strerror or exc}. "
+                "Close any program that has its files open and try again."
+            ) from None
+    return old
