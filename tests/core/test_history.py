@@ -220,15 +220,6 @@ def test_a_summary_without_a_start_is_recorded_whole(history: RunHistory) -> Non
     assert entry.summary.error == "cannot log in to Zuora: check the client secret"
 
 
-def test_deleting_a_run_deletes_its_results(history: RunHistory) -> None:
-    history.start_run("r1", profile="prod", scope="all", started_at=START)
-    history.add_result("r1", _result(1, RecordStatus.CREATED))
-    history.delete_run("r1")
-    assert history.list_runs() == []
-    with pytest.raises(UnknownRunError):
-        history.delete_run("r1")
-
-
 def test_a_damaged_file_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     path.write_bytes(b"this is not a database" * 100)

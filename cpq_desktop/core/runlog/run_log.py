@@ -28,8 +28,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -545,14 +544,6 @@ class RunLog:
             if self._handler is not None:
                 self._handler.detach()
                 self._handler = None
-
-    @contextmanager
-    def capturing_logging(self, level: int = logging.INFO) -> Iterator[RunLog]:
-        self.attach_logging(level)
-        try:
-            yield self
-        finally:
-            self.detach_logging()
 
 
 class RunLogHandler(logging.Handler):

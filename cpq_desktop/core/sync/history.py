@@ -289,13 +289,6 @@ class RunHistory:
                 (summary.run_id, *values, os.getpid(), this_host()),
             )
 
-    def delete_run(self, run_id: str) -> None:
-        self.flush()
-        self._known_runs.discard(run_id)
-        with self._transaction() as db:
-            if db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount == 0:
-                raise UnknownRunError(run_id)
-
     # -- reading --------------------------------------------------------------------------------
 
     def list_runs(self, *, profile: str | None = None, limit: int | None = None) -> list[RunEntry]:

@@ -86,9 +86,6 @@ class ZuoraKeys(_Model):
                 data[name] = theirs or mine
         return ZuoraKeys(**data)
 
-    def is_empty(self) -> bool:
-        return not any(value for _, value in self)
-
 
 class RecordResult(_Model):
     """The outcome of one Salesforce record in a run."""
@@ -118,10 +115,6 @@ class RecordResult(_Model):
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def needs_retry(self) -> bool:
-        return self.status in RETRYABLE_STATUSES
 
     @classmethod
     def from_problem(cls, problem: RecordProblem, at: datetime | None = None) -> RecordResult:
