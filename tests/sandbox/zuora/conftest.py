@@ -12,9 +12,6 @@
 
 from __future__ import annotations
 
-import inspect
-import sys
-import typing
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +23,7 @@ import requests
 
 from cpq_desktop.sandbox.tls import create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
+from tests.zuora_sdk_strict import strict_models
 
 API_VERSION = "2025-08-12"
 
@@ -208,49 +206,6 @@ def ordered_subscription(zuora_session_factory: Callable[[], TenantSession]) -> 
     }
 
 
-def _make_strict(models: ModuleType) -> None:
-    """Undo the SDK's validation-skipping ``__init__`` and forbid unknown keys (zuora-api.md §8.2)."""
-    from pydantic import BaseModel
-
-    classes = [
-        c for c in vars(models).values() if inspect.isclass(c) and issubclass(c, BaseModel) and c is not BaseModel
-    ]
-    for cls in classes:
-        for attr in ("__init__", "__setattr__"):
-            if attr in cls.__dict__:
-                delattr(cls, attr)
-        cls.__pydantic_custom_init__ = False
-        cls.model_config["extra"] = "forbid"
-
-    def children(cls: type[BaseModel]) -> list[type[BaseModel]]:
-        found: list[type[BaseModel]] = []
-
-        def walk(annotation: Any) -> None:
-            for arg in typing.get_args(annotation) or ():
-                walk(arg)
-            if inspect.isclass(annotation) and issubclass(annotation, BaseModel) and annotation is not BaseModel:
-                found.append(annotation)
-
-        for field in cls.model_fields.values():
-            walk(field.annotation)
-        return found
-
-    done: set[type[BaseModel]] = set()
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
-
-    def rebuild(cls: type[BaseModel], stack: tuple[type[BaseModel], ...] = ()) -> None:
-        if cls in done or cls in stack:
-            return
-        for child in children(cls):
-            rebuild(child, (*stack, cls))
-        # Leaves first, so nested schemas pick up their children's strict validators.
-        cls.model_rebuild(force=True)
-        done.add(cls)
-
-    for cls in classes:
-        rebuild(cls)
-
-
 @pytest.fixture(scope="session")
 def zuora_models() -> ModuleType:
     """``zuora_sdk.models`` with strict validation and ``extra="forbid"``.
@@ -258,7 +213,4 @@ def zuora_models() -> ModuleType:
     Strip top-level ``*__c`` keys before validating account/contact/CRUD bodies (custom fields are
     legal top-level properties there, but not in the SDK schema).
     """
-    import zuora_sdk.models as models
-
-    _make_strict(models)
-    return models
+    return strict_models()
