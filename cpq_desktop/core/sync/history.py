@@ -122,8 +122,8 @@ class RunHistory:
         self._pending: list[tuple[str, RecordResult]] = []
         self._flushed_at = time.monotonic()
         self._known_runs: set[str] = set()
-        # A process that ends without closing the history (an uncaught error) still writes what it holds.
-        atexit.register(self.flush)
+        # one flush at a time, so batches are stored in the order they were reported
+        self._flush_lock = threading.Lock()
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             # NORMAL is durable across a killed process in WAL mode; only a power cut may lose the last commits.
@@ -147,6 +147,8 @@ class RunHistory:
         except HistoryError:
             self._db.close()
             raise
+        # A process that ends without closing the history (an uncaught error) still writes what it holds.
+        atexit.register(self.flush)
 
     def close(self) -> None:
         self.flush()
@@ -220,14 +222,15 @@ class RunHistory:
 
     def flush(self) -> None:
         """Write the results :meth:`add_result` still holds."""
-        with self._pending_lock:
-            pending, self._pending = self._pending, []
-            self._flushed_at = time.monotonic()
-        by_run: dict[str, list[RecordResult]] = {}
-        for run_id, result in pending:
-            by_run.setdefault(run_id, []).append(result)
-        for run_id, results in by_run.items():
-            self.add_results(run_id, results)
+        with self._flush_lock:
+            with self._pending_lock:
+                pending, self._pending = self._pending, []
+                self._flushed_at = time.monotonic()
+            by_run: dict[str, list[RecordResult]] = {}
+            for run_id, result in pending:
+                by_run.setdefault(run_id, []).append(result)
+            for run_id, results in by_run.items():
+                self.add_results(run_id, results)
 
     def _check_run(self, run_id: str) -> None:
         if run_id in self._known_runs:
