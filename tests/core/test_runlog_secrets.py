@@ -195,6 +195,7 @@ def test_no_secret_or_token_reaches_any_file_of_a_run(org: SalesforceOrg, tenant
         )
         number = created.body["accountNumber"]
         client.get(f"/v1/accounts/{number}")
+        client.get("/object-query/accounts", params={"filter[]": f"crmId.EQ:{crm_id}"})
         with pytest.raises(ZuoraApiError):
             client.post("/v1/accounts", {"name": "no currency"}, idempotency_key=f"bad-{crm_id}")
 
@@ -258,6 +259,8 @@ def test_no_secret_or_token_reaches_any_file_of_a_run(org: SalesforceOrg, tenant
     assert all(event["query"].startswith("SELECT ") and event["rows"] >= 0 for event in soql)
     assert any(event["object"] == "Order" and event["rows"] > 0 for event in soql)
     assert '"path":"/v1/accounts"' in jsonl
+    assert f'"params":{{"filter[]":"crmId.EQ:{crm_id}"}}' in jsonl
+    assert f"GET /object-query/accounts?filter[]=crmId.EQ:{crm_id} → HTTP 200" in texts["run.log"]
     assert '"status":400' in jsonl
     assert f"Secret test {crm_id}" in texts["run.log"]
     assert number in texts["results.csv"]

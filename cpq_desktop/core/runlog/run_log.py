@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
+from urllib.parse import urlencode
 
 from cpq_desktop.core.redaction import Redactor, default_redactor
 from cpq_desktop.core.runlog.folders import (
@@ -402,13 +403,17 @@ class RunLog:
         else:
             outcome = f"HTTP {exchange.status}"
         failed = exchange.status is None or exchange.status >= 400
+        target = exchange.path
+        if exchange.params:
+            target += "?" + urlencode(exchange.params, doseq=True, safe=":[]/,")
         self.event(
             "exchange",
-            f"{exchange.method} {exchange.path} → {outcome} in {exchange.duration_s * 1000:.0f} ms"
+            f"{exchange.method} {target} → {outcome} in {exchange.duration_s * 1000:.0f} ms"
             + (f" (attempt {exchange.attempt})" if exchange.attempt > 1 else ""),
             level="warning" if failed else "info",
             method=exchange.method,
             path=exchange.path,
+            params=dict(exchange.params) if exchange.params else None,
             attempt=exchange.attempt,
             status=exchange.status,
             duration_ms=round(exchange.duration_s * 1000, 1),

@@ -81,6 +81,8 @@ class Exchange:
     response_body: Any
     request_id: str | None
     error: str | None = None
+    # the query string's parameters (object-query filters, paging), when the call had any
+    params: Mapping[str, Any] | None = None
 
 
 class ZuoraClient:
@@ -246,7 +248,7 @@ class ZuoraClient:
                     timeout=self.connection.timeout_s,
                 )
             except requests.RequestException as exc:
-                self._report(method, path, attempt, None, started, json, None, None, type(exc).__name__)
+                self._report(method, path, attempt, None, started, json, None, None, type(exc).__name__, params)
                 never_sent = isinstance(exc, requests.exceptions.ConnectTimeout) or (
                     isinstance(exc, requests.exceptions.ConnectionError) and "NewConnectionError" in repr(exc)
                 )
@@ -275,6 +277,7 @@ class ZuoraClient:
                 json,
                 body,
                 response.headers.get("Zuora-Request-Id"),
+                params=params,
             )
             if response.status_code == 401 and not renewed_after_401:
                 renewed_after_401 = True
@@ -318,6 +321,7 @@ class ZuoraClient:
         response_body: Any,
         request_id: str | None,
         error: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         if self._on_exchange is None:
             return
@@ -332,6 +336,7 @@ class ZuoraClient:
                 response_body=response_body,
                 request_id=request_id,
                 error=error,
+                params=params,
             )
         )
 
