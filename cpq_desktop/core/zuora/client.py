@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import threading
 import time
@@ -31,6 +32,8 @@ from cpq_desktop.core.zuora.errors import (
     ZuoraOutcomeUnknown,
     reasons_from_body,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "2025-08-12"
 _RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
@@ -172,6 +175,7 @@ class ZuoraClient:
         self._token = str(payload["access_token"])
         # Renew ahead of expiry: 300 s on real one-hour tokens, a tenth of the lifetime on short ones.
         self._token_renew_at = time.monotonic() + expires_in - min(300.0, expires_in / 10)
+        log.info("Zuora login for OAuth client %s: a token valid for %.0f s", conn.client_id, expires_in)
 
     def _current_token(self, stale: str | None = None) -> str:
         with self._token_lock:
@@ -280,6 +284,7 @@ class ZuoraClient:
                 params=params,
             )
             if response.status_code == 401 and not renewed_after_401:
+                log.info("%s %s answered 401: logging in again once, then re-sending", method, path)
                 renewed_after_401 = True
                 token = self._current_token(stale=token)
                 continue
@@ -308,6 +313,12 @@ class ZuoraClient:
         if retry_after is not None:
             with contextlib.suppress(ValueError):
                 delay = max(delay, min(float(retry_after), self.retry.max_retry_after_s))
+        log.debug(
+            "waiting %.2f s before attempt %d%s",
+            delay,
+            attempt + 1,
+            f" (Zuora said Retry-After: {retry_after})" if retry_after is not None else "",
+        )
         time.sleep(delay)
 
     def _report(
