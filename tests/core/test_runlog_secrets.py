@@ -263,7 +263,7 @@ def test_no_secret_or_token_reaches_any_file_of_a_run(org: SalesforceOrg, tenant
     assert f"GET /object-query/accounts?filter[]=crmId.EQ:{crm_id} → HTTP 200" in texts["run.log"]
     assert '"status":400' in jsonl
     assert f"Secret test {crm_id}" in texts["run.log"]
-    assert f"Zuora login for OAuth client {zuora['client_id']}: a token valid for" in texts["run.log"]
+    assert f"Zuora login with client id {zuora['client_id']}: the token is valid for" in texts["run.log"]
     assert number in texts["results.csv"]
     assert sf["username"] in texts["results.csv"]
     for line in jsonl.splitlines():

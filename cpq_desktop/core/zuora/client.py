@@ -175,7 +175,7 @@ class ZuoraClient:
         self._token = str(payload["access_token"])
         # Renew ahead of expiry: 300 s on real one-hour tokens, a tenth of the lifetime on short ones.
         self._token_renew_at = time.monotonic() + expires_in - min(300.0, expires_in / 10)
-        log.info("Zuora login for OAuth client %s: a token valid for %.0f s", conn.client_id, expires_in)
+        log.info("Zuora login with client id %s: the token is valid for %.0f s", conn.client_id, expires_in)
 
     def _current_token(self, stale: str | None = None) -> str:
         with self._token_lock:
