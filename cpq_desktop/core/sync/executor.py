@@ -30,7 +30,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cpq_desktop.core.sync.ledger import IntentState, Ledger, idempotency_key
+from cpq_desktop.core.sync.ledger import Intent, IntentState, Ledger, idempotency_key
 from cpq_desktop.core.sync.plan import LookupKind, PlaceholderError, PlanStep, RecordRef, StepKind, SyncPlan
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressCounter, ProgressEvent
 from cpq_desktop.core.sync.results import RecordResult, RecordStatus, ZuoraKeys, results_without_steps, utc_now
@@ -228,6 +228,7 @@ class Executor:
             self._emit(EventKind.RECORD, counter, result)
 
         done: dict[str, StepResult] = {}
+        pending_events: list[tuple[EventKind, RecordResult | None]] = []
         running_records: set[tuple[str, str]] = set()
         results: list[RecordResult] = list(fixed)
         ready = [s.step_id for s in plan.steps if waiting[s.step_id] == 0]
@@ -248,19 +249,26 @@ class Executor:
                 results.append(record_result)
                 counter.record_done(record_result, was_running=key in running_records)
                 running_records.discard(key)
-                self._emit(EventKind.RECORD, counter, record_result)
+                pending_events.append((EventKind.RECORD, record_result))
 
         with ThreadPoolExecutor(max_workers=self.options.pool_size(), thread_name_prefix="zuora-write") as pool:
             in_flight: dict[Future[StepResult], PlanStep] = {}
             while ready or in_flight:
-                while ready and len(in_flight) < self.options.pool_size() and not self.cancel.is_set():
+                # a few steps queue behind the busy workers, so a worker that finishes starts the next
+                # one at once instead of waiting for this thread; the pool still caps concurrency
+                while ready and len(in_flight) < 2 * self.options.pool_size() and not self.cancel.is_set():
                     step = steps[ready.pop()]
                     in_flight[pool.submit(self._run_step, step)] = step
                     key = _record_key(step.record)
                     if key not in running_records:
                         running_records.add(key)
                         counter.running += 1
-                        self._emit(EventKind.RUNNING, counter)
+                        pending_events.append((EventKind.RUNNING, None))
+                # the free slots are filled first: observers (logs, history, GUI) must not idle the pool
+                if self.cancel.is_set():
+                    for future in [f for f in in_flight if f.cancel()]:
+                        in_flight.pop(future)
+                self._flush(pending_events, counter)
                 if not in_flight:
                     break
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -277,6 +285,7 @@ class Executor:
                         message="not started: the sync was cancelled; the next sync picks it up",
                     )
                 )
+        self._flush(pending_events, counter)
         finished_at = utc_now()
         self._emit(EventKind.FINISHED, counter)
         return ExecutionReport(results, done, cancelled, self._writes, started, finished_at)
@@ -308,6 +317,11 @@ class Executor:
                 )
             )
 
+    def _flush(self, events: list[tuple[EventKind, RecordResult | None]], counter: ProgressCounter) -> None:
+        for kind, result in events:
+            self._emit(kind, counter, result)
+        events.clear()
+
     def _emit(self, kind: EventKind, counter: ProgressCounter, result: RecordResult | None = None) -> None:
         if self._on_event is not None:
             self._on_event(ProgressEvent(kind, counter.snapshot(), result))
@@ -328,15 +342,15 @@ class Executor:
                 known[step_id] = dict(intent.result.get("outputs") or {})
         return known
 
-    def _key_for(self, step: PlanStep, body: dict[str, Any]) -> str:
-        """The step's key; after a definite business failure a new one (Zuora would replay the failure)."""
+    def _key_for(self, step: PlanStep, body: dict[str, Any]) -> tuple[str, Intent | None]:
+        """The step's key and its intent; after a definite business failure a new key, since Zuora would
+        replay the failure it stored under the old one."""
         key = idempotency_key(self.profile, step.step_id, body)
-        for _ in range(100):
+        while True:
             intent = self.ledger.get(self.profile, key)
             if intent is None or intent.state is not IntentState.FAILED:
-                return key
+                return key, intent
             key = idempotency_key(self.profile, step.step_id, {"retry_of": key, "body": body})
-        return key
 
     def _run_step(self, step: PlanStep) -> StepResult:
         started = utc_now()
@@ -353,9 +367,8 @@ class Executor:
             body = step.resolved_body(self._outputs_for(step))
         except PlaceholderError as exc:
             return StepResult(step, StepState.FAILED, error_class=ERROR_PLAN, message=str(exc))
-        key = self._key_for(step, body)
+        key, intent = self._key_for(step, body)
         request = _ledger_request(step, body)
-        intent = self.ledger.get(self.profile, key)
         if intent is not None and intent.state is IntentState.SUCCEEDED:
             outputs = dict((intent.result or {}).get("outputs") or {})
             return StepResult(step, StepState.FOUND, outputs, message="already written by an earlier sync")

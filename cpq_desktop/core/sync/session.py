@@ -35,6 +35,7 @@ from cpq_desktop.core.zuora.errors import ZuoraError
 
 LEDGER_FILE_NAME = "ledger.sqlite3"
 INTERRUPTED_DIR_NAME = "interrupted-catalog"
+HISTORY_BATCH = 100
 
 
 def default_ledger_path() -> Path:
@@ -139,10 +140,16 @@ def _run(
     results: list[RecordResult] = []
     plans: list[SyncPlan] = []
 
+    unsaved: list[RecordResult] = []
+
     def forward(event: ProgressEvent) -> None:
         if event.kind is EventKind.RECORD and event.result is not None:
             log.result(event.result)
-            history.add_result(run_id, event.result)
+            unsaved.append(event.result)
+        # one history transaction per batch; the run log has every result at once, the ledger every write
+        if len(unsaved) >= HISTORY_BATCH or (event.kind is EventKind.FINISHED and unsaved):
+            history.add_results(run_id, unsaved)
+            unsaved.clear()
         if on_event is not None:
             on_event(event)
 
