@@ -210,6 +210,13 @@ def _add_logs_parser(commands: Any) -> None:
     export.add_argument("run_id", metavar="RUN_ID", help="a run id from 'cpq-desktop logs list'")
     export.add_argument("file", type=Path, metavar="FILE.zip")
     export.set_defaults(handler=_logs_export)
+    show = logs_commands.add_parser(
+        "show", help="a run's summary and the records that failed or were held back, with what to fix"
+    )
+    show.add_argument("run_id", metavar="RUN_ID", help="a run id from 'cpq-desktop logs list'")
+    show.add_argument("--all", action="store_true", help="every record of the run, not only the failures")
+    show.add_argument("--json", action="store_true", help="print the summary and the records as JSON")
+    show.set_defaults(handler=_logs_show)
     prune = logs_commands.add_parser(
         "prune", help="remove the debug logs of runs older than DAYS (the run history keeps them listed)"
     )
@@ -361,6 +368,49 @@ def _logs_export(args: argparse.Namespace) -> int:
     except (UnknownRunLogError, ExportError) as exc:
         return _fail(str(exc))
     print(f"Wrote the debug logs of run {args.run_id} to {written}")
+    return EXIT_OK
+
+
+def _logs_show(args: argparse.Namespace) -> int:
+    import json
+    import shlex
+
+    from cpq_desktop.core.config.sandbox import SANDBOX_PROFILE_NAME
+    from cpq_desktop.core.runlog import UnknownRunLogError, read_results, run_folder, run_log_info
+    from cpq_desktop.core.sync.results import RETRYABLE_STATUSES
+
+    try:
+        folder = run_folder(args.run_id)
+    except UnknownRunLogError as exc:
+        return _fail(str(exc))
+    try:
+        run = run_log_info(folder)
+        rows = read_results(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail(f"the logs of run {args.run_id} in {folder} cannot be read ({exc}); export them and look inside")
+    retry_labels = {status.label for status in RETRYABLE_STATUSES}
+    shown = rows if args.all else [row for row in rows if row["Status"] in retry_labels]
+    if args.json:
+        print(json.dumps({"run": run.to_json_dict(), "records": shown}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    counts = ", ".join(f"{count} {status.label.lower()}" for status, count in run.counts.items() if count)
+    took = "" if run.duration_s is None else f", {run.duration_s:.1f} s"
+    print(f"Run {run.run_id} of profile {run.profile!r}{' (dry run)' if run.dry_run else ''}: {run.status.label}")
+    print(f"Started {run.started_at:%Y-%m-%d %H:%M:%S} UTC{took}; scope: {run.scope}")
+    print(f"Records: {counts or 'none'}")
+    print(f"Debug logs: {run.folder}")
+    if not shown:
+        print("No record failed." if not args.all else "No records.")
+        return EXIT_OK
+    print(f"\n{'Records' if args.all else 'Failed or held back'} ({len(shown)}):")
+    for row in shown:
+        name = f" {row['Name']}" if row["Name"] else ""
+        problem = " — ".join(part for part in (row["Error Class"], row["Message"]) if part)
+        print(f"  {row['Status']}: {row['Salesforce Object']} {row['Salesforce Id']}{name}: {problem}".rstrip(": "))
+    failed = [row for row in shown if row["Status"] in retry_labels]
+    if failed:
+        where = "--sandbox DIR" if run.profile == SANDBOX_PROFILE_NAME else f"--profile {shlex.quote(run.profile)}"
+        print(f"\nOnce fixed, sync only these again: cpq-desktop sync {where} --retry-failed {run.run_id}")
     return EXIT_OK
 
 

@@ -230,3 +230,59 @@ def test_prune_removes_old_logs_and_says_how_much() -> None:
     assert "Removed the debug logs of 3 run(s)" in pruned.stdout
     assert [r["profile"] for r in json.loads(_cli("logs", "list", "--json").stdout)] == ["uat"]
     assert _cli("logs", "prune", "--older-than", "-1").returncode == 1
+
+
+def test_show_lists_what_failed_with_what_to_fix_and_how_to_retry() -> None:
+    started = START
+    run_log = RunLog.open("r-show", profile="Prod EU", scope="orders not yet synced", started_at=started)
+    results = [
+        RecordResult(
+            record=RecordRef(object="Order", id="801000000000000001", label="00000107"), status=RecordStatus.CREATED
+        ),
+        RecordResult(
+            record=RecordRef(object="Account", id="001000000000000002", label="Acme, Inc."),
+            status=RecordStatus.FAILED,
+            error_class="Missing billing address",
+            message="Fill in the account's Billing State, then sync again.",
+        ),
+        RecordResult(
+            record=RecordRef(object="Order", id="801000000000000003", label="00000108"),
+            status=RecordStatus.HELD_BACK,
+            message="its account Acme, Inc. cannot be synced",
+        ),
+    ]
+    for result in results:
+        run_log.result(result)
+    run_log.close(
+        RunSummary.from_results(
+            run_id="r-show",
+            profile="Prod EU",
+            scope=run_log.scope,
+            started_at=started,
+            finished_at=started + timedelta(seconds=12),
+            results=results,
+        )
+    )
+
+    shown = _cli("logs", "show", "r-show")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "Run r-show of profile 'Prod EU': Some records failed"
+    assert "Records: 1 created, 1 failed, 1 held back" in lines
+    assert (
+        "  Failed: Account 001000000000000002 Acme, Inc.: Missing billing address — "
+        "Fill in the account's Billing State, then sync again." in lines
+    )
+    assert "  Held back: Order 801000000000000003 00000108: its account Acme, Inc. cannot be synced" in lines
+    assert "00000107" not in shown.stdout
+    assert lines[-1] == "Once fixed, sync only these again: cpq-desktop sync --profile 'Prod EU' --retry-failed r-show"
+
+    every = _cli("logs", "show", "r-show", "--all", "--json")
+    data = json.loads(every.stdout)
+    assert data["run"]["status"] == "failed_records"
+    assert [r["Salesforce Id"] for r in data["records"]] == [r.record.id for r in results]
+    assert data["records"][1]["Error Class"] == "Missing billing address"
+
+    unknown = _cli("logs", "show", "20990101-000000-ffffff")
+    assert unknown.returncode == 1
+    assert "'cpq-desktop logs list' shows the runs" in unknown.stderr

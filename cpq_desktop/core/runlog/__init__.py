@@ -7,7 +7,9 @@ from cpq_desktop.core.runlog.folders import (
     UnknownRunLogError,
     list_run_logs,
     prune_run_logs,
+    read_results,
     run_folder,
+    run_log_info,
     runs_root,
 )
 from cpq_desktop.core.runlog.run_log import RunLog, RunLogError, RunLogHandler
@@ -23,6 +25,8 @@ __all__ = [
     "export_run",
     "list_run_logs",
     "prune_run_logs",
+    "read_results",
     "run_folder",
+    "run_log_info",
     "runs_root",
 ]

@@ -99,15 +99,11 @@ def read_summary(folder: Path) -> dict[str, Any]:
 
 def _counts_from_csv(folder: Path) -> dict[RecordStatus, int]:
     by_label = {status.label: status for status in RecordStatus}
-    found: Counter[RecordStatus] = Counter()
     try:
-        with (folder / RESULTS_CSV_NAME).open(encoding=ENCODING, errors="replace", newline="") as stream:
-            for row in csv.DictReader(stream):
-                status = by_label.get(row.get("Status") or "")
-                if status is not None:
-                    found[status] += 1
+        rows = read_results(folder)
     except (OSError, csv.Error):
-        pass
+        rows = []
+    found = Counter(by_label[row["Status"]] for row in rows if row["Status"] in by_label)
     return {status: found.get(status, 0) for status in RecordStatus}
 
 
@@ -191,3 +187,11 @@ def prune_run_logs(
                 "Close any program that has its files open and try again."
             ) from None
     return old
+
+
+def read_results(folder: Path) -> list[dict[str, str]]:
+    """The rows of a run's ``results.csv``, keyed by column name (a row a kill cut short is left out)."""
+    with (folder / RESULTS_CSV_NAME).open(encoding=ENCODING, errors="replace", newline="") as stream:
+        reader = csv.DictReader(stream)
+        width = len(reader.fieldnames or ())
+        return [row for row in reader if len(row) == width and None not in row.values()]
