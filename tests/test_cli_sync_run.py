@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from cpq_desktop.core.planning.connections import open_sandbox
 from cpq_desktop.core.sync.results import RecordStatus
 from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
@@ -188,13 +190,52 @@ def test_sigkill_at_any_point_then_a_rerun_leaves_each_record_once_and_the_ledge
     assert zuora_state(sandbox)["orders"]
 
 
-def test_retry_failed_replans_only_the_failed_records(sandbox: Sandbox) -> None:
-    first = json.loads(run(sandbox, "--json").stdout)
-    assert first["counts"]["failed"] > 0
+def test_retry_failed_replans_only_the_failed_records_and_syncs_them_once_fixed(sandbox: Sandbox) -> None:
+    plan = json.loads(run(sandbox, "--dry-run", "--json").stdout)
+    account = next(
+        s["request"]["body"]
+        for s in plan["steps"]
+        if s["kind"] == "create_account" and s["request"]["body"]["billToContact"].get("country") == "United States"
+    )
+    connections = open_sandbox(sandbox.data_dir)
+    try:
+        # the account's billing state is missing: it fails, and its orders are held back
+        connections.salesforce.call(lambda sf: sf.Account.update(account["crmId"], {"BillingState": None}))
+        first = json.loads(run(sandbox, "--json").stdout)
+        assert first["counts"]["failed"] > 0
+        # the admin fills it in, then retries only what failed
+        state = account["billToContact"]["state"]
+        connections.salesforce.call(lambda sf: sf.Account.update(account["crmId"], {"BillingState": state}))
+    finally:
+        connections.close()
     retried = run(sandbox, "--retry-failed", first["run_id"], "--json")
-    assert retried.returncode == 3
     summary = json.loads(retried.stdout)
     assert summary["retry_of"] == first["run_id"]
-    retry_records = summary["records"]
-    assert 0 < retry_records < first["records"]
-    assert summary["counts"][RecordStatus.CREATED.value] == 0
+    assert 0 < summary["records"] < first["records"]
+    assert summary["counts"][RecordStatus.CREATED.value] > 0
+    assert_exactly_once_and_ledger_agrees(sandbox)
+    assert account["crmId"] in zuora_state(sandbox)["accounts"]
+
+
+def test_on_a_terminal_a_progress_line_updates_in_place(sandbox: Sandbox) -> None:
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        cli("--sandbox", str(sandbox.data_dir)), stdout=terminal, stderr=subprocess.DEVNULL, close_fds=True
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(controller)
+    shown = b"".join(chunks).decode()
+    assert proc.returncode == 3
+    assert shown.count("\r") > 3
+    assert " records · " in shown
+    assert "\nRun " in shown

@@ -342,3 +342,24 @@ def test_cancel_finishes_requests_in_flight_and_leaves_the_rest_planned(env: Env
     env.executor("run-2").run(rest)
     assert env.plan().steps == []
     assert duplicates(env.tenant) == {}
+
+
+# -- asynchronous orders -----------------------------------------------------------------------------
+
+
+def test_an_asynchronous_order_is_polled_to_completion_and_its_keys_recorded(env: Env) -> None:
+    plan = env.plan()
+    order = plan.steps_of(StepKind.CREATE_ORDER)[0]
+    order.request.path = "/v1/async/orders"
+    order.request.asynchronous = True
+    env.tenant.set_faults(lost_response_share=0.3, seed=3)
+    report = env.executor(options=ExecutorOptions(poll_interval_s=0.01)).run(plan)
+    env.tenant.clear_faults()
+    result = report.steps[order.step_id]
+    assert result.state is StepState.CREATED, result.message
+    number = order.request.body["orderNumber"]
+    assert result.outputs["orderNumber"] == number
+    assert result.outputs["subscriptionNumbers"]
+    assert number in order_numbers(env.tenant)
+    assert any(e.path.startswith("/v1/async-jobs/") for e in env.exchanges)
+    assert duplicates(env.tenant) == {}
