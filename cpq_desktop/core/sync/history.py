@@ -1,11 +1,11 @@
 """The run history: every sync run and the result of each of its records, in SQLite in the user data dir.
 
-The executor opens a run (:meth:`RunHistory.start_run`), adds record results as they come
-(:meth:`RunHistory.add_result`: cheap, written in batches; every read and :meth:`RunHistory.close` writes
-what is held first) and closes it with its summary (:meth:`RunHistory.finish_run`). The GUI
-and ``cpq-desktop logs list`` read it back: runs newest first (:meth:`RunHistory.list_runs`), one run
-(:meth:`RunHistory.get_run`), its results, and the records "Retry failed" re-plans
-(:meth:`RunHistory.failed_records`).
+The sync session opens a run (:meth:`RunHistory.start_run`), adds record results as they come
+(:meth:`RunHistory.add_results`, one transaction per batch) and closes it with its summary
+(:meth:`RunHistory.finish_run`). The GUI reads it back: runs newest first (:meth:`RunHistory.list_runs`),
+one run (:meth:`RunHistory.get_run`), its results, and the records "Retry failed" re-plans
+(:meth:`RunHistory.failed_records`). (``cpq-desktop logs`` reads the run log folders instead, which
+outlive a lost history and travel in a zip.)
 
 A run that was never finished is *running* while the process that started it lives, and *interrupted*
 once it does not (killed, crashed); its counts are then those of the results it recorded.
@@ -15,12 +15,10 @@ Safe to share between threads (one connection behind a lock) and between process
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,9 +38,6 @@ from cpq_desktop.core.sync.results import (
 )
 
 SCHEMA_VERSION = 1
-# add_result() writes this many results in one transaction, or what it holds once this much time has passed
-BATCH = 100
-FLUSH_AFTER_S = 1.0
 HISTORY_FILE_NAME = "history.sqlite3"
 
 
@@ -118,12 +113,6 @@ class RunHistory:
             ) from exc
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
-        self._pending_lock = threading.Lock()
-        self._pending: list[tuple[str, RecordResult]] = []
-        self._flushed_at = time.monotonic()
-        self._known_runs: set[str] = set()
-        # one flush at a time, so batches are stored in the order they were reported
-        self._flush_lock = threading.Lock()
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             # NORMAL is durable across a killed process in WAL mode; only a power cut may lose the last commits.
@@ -147,12 +136,8 @@ class RunHistory:
         except HistoryError:
             self._db.close()
             raise
-        # A process that ends without closing the history (an uncaught error) still writes what it holds.
-        atexit.register(self.flush)
 
     def close(self) -> None:
-        self.flush()
-        atexit.unregister(self.flush)
         with self._lock:
             self._db.close()
 
@@ -212,37 +197,10 @@ class RunHistory:
             )
 
     def add_result(self, run_id: str, result: RecordResult) -> None:
-        """Store a record result; they are written in batches (see :data:`BATCH`), all of them before any read."""
-        self._check_run(run_id)
-        with self._pending_lock:
-            self._pending.append((run_id, result))
-            due = len(self._pending) >= BATCH or time.monotonic() - self._flushed_at >= FLUSH_AFTER_S
-        if due:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the results :meth:`add_result` still holds."""
-        with self._flush_lock:
-            with self._pending_lock:
-                pending, self._pending = self._pending, []
-                self._flushed_at = time.monotonic()
-            by_run: dict[str, list[RecordResult]] = {}
-            for run_id, result in pending:
-                by_run.setdefault(run_id, []).append(result)
-            for run_id, results in by_run.items():
-                self.add_results(run_id, results)
-
-    def _check_run(self, run_id: str) -> None:
-        if run_id in self._known_runs:
-            return
-        with self._lock:
-            found = self._db.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if found is None:
-            raise UnknownRunError(run_id)
-        self._known_runs.add(run_id)
+        self.add_results(run_id, [result])
 
     def add_results(self, run_id: str, results: Iterable[RecordResult]) -> None:
-        """Store record results now; a record reported again in the same run keeps its latest result."""
+        """Store record results (one transaction: pass many at once); a record reported again keeps its latest."""
         with self._transaction() as db:
             rows = [
                 (run_id, result.record.object, result.record.id, result.status.value, result.model_dump_json())
@@ -261,7 +219,6 @@ class RunHistory:
 
     def finish_run(self, summary: RunSummary) -> None:
         """Record the run's outcome; a summary for a run that was never started is recorded whole."""
-        self.flush()
         values = (
             summary.profile,
             summary.scope,
@@ -296,7 +253,6 @@ class RunHistory:
 
     def list_runs(self, *, profile: str | None = None, limit: int | None = None) -> list[RunEntry]:
         """Runs newest first, optionally of one profile only."""
-        self.flush()
         query = f"SELECT {_RUN_COLUMNS} FROM runs"
         params: list[object] = []
         if profile is not None:
@@ -311,7 +267,6 @@ class RunHistory:
         return [self._entry(row) for row in rows]
 
     def get_run(self, run_id: str) -> RunEntry:
-        self.flush()
         with self._lock:
             row = self._db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
