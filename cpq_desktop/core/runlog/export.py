@@ -1,10 +1,10 @@
 """``cpq-desktop logs export``: a run's log folder as one zip file, to attach to a support ticket.
 
-The files were redacted when they were written (a killed run may end in a cut character: its bytes are
-copied as they are); they pass through the process-wide redactor once more
-on the way into the zip, so a secret registered since (or a token shape the redactor learned later) is
-masked too. The zip is written next to its destination under a temporary name and renamed at the end:
-a failed export leaves no half-written file behind.
+The files were redacted when they were written; on the way into the zip they pass through the
+process-wide redactor once more, so a secret registered since (in the app, the secrets of its open
+profiles) or a token shape the redactor learned later is masked too. Bytes that are not UTF-8 (a killed
+run's last character, cut in half) are copied as they are. The zip is written next to its destination
+under a temporary name and renamed at the end: a failed export leaves no half-written file behind.
 """
 
 from __future__ import annotations
