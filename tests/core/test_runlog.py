@@ -28,6 +28,7 @@ from cpq_desktop.core.runlog import (
     prune_run_logs,
     run_folder,
 )
+from cpq_desktop.core.runlog import run_log as run_log_module
 from cpq_desktop.core.runlog.results_csv import HEADER
 from cpq_desktop.core.sync.plan import RecordRef
 from cpq_desktop.core.sync.results import (
@@ -261,6 +262,22 @@ def test_concurrent_writers_leave_only_whole_lines(run_log: RunLog) -> None:
     assert len(decisions) == 8 * 200
     assert {(line["message"]) for line in decisions} == {f"worker {w} step {i}" for w in range(8) for i in range(200)}
     assert len(_csv_rows(run_log.folder / "results.csv")) == 8 * 10
+
+
+def test_writers_wait_for_a_full_queue_and_lose_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_log_module, "QUEUE_LIMIT", 4)
+    small = RunLog.open("r-small-queue", profile="prod", scope="all")
+
+    def write(worker: int) -> None:
+        for i in range(100):
+            small.event("decision", f"worker {worker} step {i}")
+
+    with ThreadPoolExecutor(6) as pool:
+        for job in [pool.submit(write, w) for w in range(6)]:
+            job.result()
+    small.close(_summary(small, []))
+    decisions = [line for line in _lines(small.folder / "run.jsonl") if line["kind"] == "decision"]
+    assert len(decisions) == 600
 
 
 def test_writing_after_close_is_ignored(run_log: RunLog) -> None:
