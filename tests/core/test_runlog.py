@@ -7,6 +7,9 @@ import errno
 import io
 import json
 import logging
+import subprocess
+import sys
+import textwrap
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -446,3 +449,24 @@ def test_prune_removes_old_finished_runs_only() -> None:
         assert list(left.values()) == [now - timedelta(days=2)]
     finally:
         still_running.close(_summary(still_running, []))
+
+
+def test_warnings_still_reach_stderr_where_logging_is_not_set_up(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import logging
+        from pathlib import Path
+        from cpq_desktop.core.runlog import RunLog
+        from cpq_desktop.core.sync.results import RunSummary, utc_now
+        run_log = RunLog.open("r-cli", profile="prod", scope="all", log_root=Path({str(tmp_path)!r}))
+        logging.getLogger("cpq_desktop.core.sync.executor").info("only in the run log")
+        logging.getLogger("cpq_desktop.core.sync.executor").warning("Zuora answered slowly")
+        run_log.close(RunSummary(run_id="r-cli", profile="prod", scope="all", started_at=utc_now()))
+        logging.getLogger("cpq_desktop.core.sync.executor").warning("after the run")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stderr.splitlines() == ["Zuora answered slowly", "after the run"]
+    messages = [line["message"] for line in _lines(tmp_path / "runs" / "r-cli" / "run.jsonl")]
+    assert "only in the run log" in messages
+    assert "Zuora answered slowly" in messages

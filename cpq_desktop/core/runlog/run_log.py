@@ -559,6 +559,10 @@ class RunLogHandler(logging.Handler):
     logger is opened to DEBUG while attached and put back afterwards (the app log's handler keeps its
     own level).
 
+    In a process that has not set logging up (the command line), Python would print warnings on stderr
+    through its last-resort handler; a handler on the root logger turns that off, so this one passes
+    them on to it.
+
     A record carrying ``extra={"run_event": {"kind": ..., **fields}}`` becomes that event (``soql`` with
     its query and row count, for instance) instead of a plain ``log`` line, so code that must not depend
     on the run log (the extraction) can still report structured steps into it.
@@ -570,8 +574,11 @@ class RunLogHandler(logging.Handler):
         self.run_log = run_log
         self._app_logger = logging.getLogger(_APP_LOGGER)
         self._previous_level: int | None = None
+        self._last_resort: logging.Handler | None = None
 
     def attach(self) -> None:
+        root = logging.getLogger()
+        self._last_resort = logging.lastResort if not root.handlers else None
         if self._app_logger.getEffectiveLevel() > logging.DEBUG:
             self._previous_level = self._app_logger.level
             self._app_logger.setLevel(logging.DEBUG)
@@ -589,6 +596,8 @@ class RunLogHandler(logging.Handler):
         return record.levelno >= self.threshold or record.name == _APP_LOGGER or record.name.startswith(_APP_PREFIX)
 
     def emit(self, record: logging.LogRecord) -> None:
+        if self._last_resort is not None and record.levelno >= self._last_resort.level:
+            self._last_resort.handle(record)
         if not self._wanted(record):
             return
         try:
