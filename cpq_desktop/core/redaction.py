@@ -50,8 +50,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(rf"""(["'](?:{_SECRET_KEYS})["']\s*:\s*)(["'])(?:\\.|(?!\2).)*\2""", re.IGNORECASE),
         rf"\1\2{MASK}\2",
     ),
-    # Authorization headers: "Bearer xyz", "Basic xyz", "OAuth xyz"
-    (re.compile(r"\b(Bearer|Basic|OAuth)\s+[A-Za-z0-9\-._~+/!]+=*", re.IGNORECASE), rf"\1 {MASK}"),
+    # An Authorization header's credential, whatever it looks like.
+    (
+        re.compile(r"""(\bAuthorization["']?\s*[:=]\s*["']?(?:Bearer|Basic|OAuth)\s+)[^\s"',;]+""", re.IGNORECASE),
+        rf"\1{MASK}",
+    ),
+    # "Bearer xyz", "Basic xyz", "OAuth xyz" elsewhere: a credential has a digit or is long, which keeps
+    # prose such as "OAuth client" or "basic information" readable.
+    (
+        re.compile(
+            r"\b(Bearer|Basic|OAuth)\s+(?:(?=[A-Za-z0-9\-._~+/!]*\d)[A-Za-z0-9\-._~+/!]{8,}|[A-Za-z0-9\-._~+/!]{20,})=*",
+            re.IGNORECASE,
+        ),
+        rf"\1 {MASK}",
+    ),
     # key=value in form bodies, query strings and log text ("password=hunter2&", "client_secret: abc")
     (
         re.compile(

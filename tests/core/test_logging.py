@@ -117,6 +117,18 @@ def test_redactor_masks_token_shapes(text: str, kept: str, leaked: str) -> None:
     assert kept in result
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zuora refused the OAuth client id 'abc' or its secret",
+        "basic information is missing",
+        "WWW-Authenticate: Basic realm=Zuora API, Bearer realm=Zuora API",
+    ],
+)
+def test_redactor_leaves_prose_about_auth_schemes_readable(text: str) -> None:
+    assert Redactor().redact(text) == text
+
+
 def test_redactor_masks_url_encoded_registered_secrets_and_ignores_tiny_ones() -> None:
     redactor = Redactor()
     redactor.register("p@ss w/rd+1")
