@@ -26,6 +26,19 @@ from pathlib import Path
 from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
 
+def _phases(jsonl: Path) -> tuple[float, float]:
+    """Seconds from the run's start to its plan, and to its end (the run log's ``t``)."""
+    planned = finished = 0.0
+    with jsonl.open(encoding="utf-8") as lines:
+        for line in lines:
+            event = json.loads(line)
+            if event["kind"] == "plan":
+                planned = float(event["t"])
+            elif event["kind"] == "run_finished":
+                finished = float(event["t"])
+    return planned, finished
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=2000)
@@ -82,6 +95,7 @@ def main() -> int:
             print(done.stdout, done.stderr, sep="\n")
             return 1
         summary = json.loads(done.stdout)
+        phases = _phases(next((root / "state").rglob("run.jsonl")))
         with sqlite3.connect(root / "data" / "cpq-desktop" / "ledger.sqlite3") as db:
             writes = int(db.execute("SELECT COUNT(*) FROM intents").fetchone()[0])
             orders_written = int(db.execute("SELECT COUNT(*) FROM intents WHERE step_id LIKE 'order:%'").fetchone()[0])
@@ -96,6 +110,10 @@ def main() -> int:
     print(f"floor:                {floor:.2f} s = ceil({writes} / {args.zuora_concurrency}) × {args.latency_ms:.0f} ms")
     print(f"ratio to the floor:   {wall / floor:.2f}" if floor else "ratio to the floor:   n/a (no writes)")
     print(f"time per order:       {wall / orders * 1000:.1f} ms")
+    planned, finished = phases
+    print(f"phases:               start+plan {planned:.2f} s, execute {finished - planned:.2f} s (from run.jsonl)")
+    execute = finished - planned
+    print(f"execute / floor:      {execute / floor:.2f}" if floor else "execute / floor:      n/a")
     return 0
 
 
