@@ -299,8 +299,6 @@ def test_a_business_error_fails_its_record_and_holds_back_only_what_depends_on_i
     # sent again unchanged, the write gets a new key: Zuora would replay the stored failure for 24 h
     again = env.executor("run-1b").run(plan)
     assert again.steps[bad.step_id].state is StepState.FAILED
-    failed_keys = {i.key for i in env.ledger.open_intents("p")} | {idempotency_key("p", bad.step_id, bad.request.body)}
-    assert len(failed_keys) == 1
     assert env.ledger.counts("p").get("failed") == 2
     fixed = env.plan()
     retried = env.executor("run-2").run(fixed)
