@@ -299,11 +299,24 @@ def test_accounts_have_addresses_hierarchies_and_contacts_like_a_real_org(
         "BillingStreet": None,
         "ShippingStreet": None,
     }
-    orders = rows(store, 'SELECT BillToContactId, ShipToContactId, AccountId FROM "Order" WHERE IsDeleted = 0')
+    orders = rows(
+        store,
+        'SELECT BillToContactId, ShipToContactId, AccountId, InvoiceOwner__c, SubscriptionOwner__c FROM "Order" '
+        "WHERE IsDeleted = 0",
+    )
     with_contacts = [o for o in orders if o["BillToContactId"]]
     assert 0.5 * len(orders) < len(with_contacts) < len(orders)
     contact_accounts = {c["Id"]: c["AccountId"] for c in rows(store, "SELECT Id, AccountId FROM Contact")}
-    assert all(contact_accounts[o["BillToContactId"]] == o["AccountId"] for o in with_contacts)
+    # Bill To belongs to the invoice owner, Ship To to the subscription owner (connector-spec §2.2).
+    assert all(
+        contact_accounts[o["BillToContactId"]] == (o["InvoiceOwner__c"] or o["AccountId"]) for o in with_contacts
+    )
+    assert all(
+        contact_accounts[o["ShipToContactId"]] == (o["SubscriptionOwner__c"] or o["AccountId"])
+        for o in orders
+        if o["ShipToContactId"]
+    )
+    assert any(o["InvoiceOwner__c"] and o["BillToContactId"] for o in orders)
 
 
 def test_orders_are_activated_contracted_and_consistent_with_their_quotes(

@@ -1124,8 +1124,10 @@ class CpqEngine:
             "CompanyAuthorizedDate": iso_date(effective - timedelta(days=1)),
             "TotalAmount": 0.0,
             "CurrencyIsoCode": currency,
-            "BillToContactId": account.bill_to if use_contacts else None,
-            "ShipToContactId": account.sold_to if use_contacts else None,
+            # The Bill To contact belongs to the invoice owner and the Ship To contact to the subscription
+            # owner, as the connector requires (connector-spec §2.2).
+            "BillToContactId": (invoice_owner or account).bill_to if use_contacts else None,
+            "ShipToContactId": (subscription_owner or account).sold_to if use_contacts else None,
             "PoNumber": po_number,
             "Description": description,
             "IsReductionOrder": False,
