@@ -186,6 +186,8 @@ class Executor:
                 self.ledger.finish(self.profile, intent.key, IntentState.SUCCEEDED, {"outputs": found, "found": True})
                 resolutions.append(Resolution(intent.step_id, IntentState.SUCCEEDED, False, "found in Zuora"))
                 continue
+            with self._writes_lock:
+                self._writes += 1
             try:
                 response = self._send(request, intent.key)
                 outputs = self._outputs_of(kind, request, response)
