@@ -3,7 +3,8 @@
 :func:`run_sync` opens the run (history entry, debug log folder), settles the writes an earlier run
 left unconfirmed, plans the scope (or, with ``retry_of``, only the records that failed in that run),
 executes the plan, optionally writes the Zuora keys back to Salesforce, and closes the run with its
-summary. Problems that stop the run (Zuora or Salesforce unreachable, login refused) end it with exit
+summary (a cancelled run writes back what it did; records it did not start are left as they were).
+Problems that stop the run (Zuora or Salesforce unreachable, login refused) end it with exit
 code 2 and a message; a cancelled run ends with exit code 4 after its in-flight writes are recorded.
 """
 
@@ -199,7 +200,7 @@ def _run(
             settle(saved, report.steps.values())
             results.extend(report.results)
             cancelled = cancelled or report.cancelled
-        if options.writeback is not None and results and not cancelled:
+        if options.writeback is not None and results:
             outcome = write_back(connections.salesforce, results, options.writeback)
             log.event("write_back", outcome.message, updated=outcome.updated, failed=outcome.failed)
     except (ZuoraError, ExtractionError, SalesforceError, OSError) as exc:
