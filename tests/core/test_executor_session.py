@@ -128,3 +128,13 @@ def test_the_run_is_in_the_history_and_its_logs_hold_no_secret(sandbox: Sandbox,
     jsonl = (folder / "run.jsonl").read_text(encoding="utf-8")
     assert '"kind": "exchange"' in jsonl or '"kind":"exchange"' in jsonl
     assert "POST /v1/orders" in (folder / "run.log").read_text(encoding="utf-8")
+
+
+def test_the_pool_shrinks_to_the_tenants_concurrency_limit(sandbox: Sandbox, connections: Connections) -> None:
+    sandbox.zuora.set_concurrency_limit(3)
+    sandbox.zuora.update_settings(retry_after_seconds=1)
+    run = run_sync(connections, UnsyncedScope(), options=SyncOptions(concurrency=10))
+    assert run.summary.counts[RecordStatus.CREATED] > 20
+    jsonl = (run_folder(run.summary.run_id) / "run.jsonl").read_text(encoding="utf-8")
+    assert "the tenant allows 3 concurrent requests" in jsonl
+    assert '"status":429' not in jsonl.replace(" ", "")

@@ -78,6 +78,17 @@ def retry_scopes(history: RunHistory, run_id: str) -> list[Scope]:
     return scopes
 
 
+def tenant_concurrency_limit(client: ZuoraClient) -> int | None:
+    """The tenant's default concurrency limit, from the ``Concurrency-Limit-Limit`` header Zuora sends on
+    every ``/v1`` answer (zuora-api §7.3); None when it says nothing."""
+    response = client.get("/v1/catalog/products", params={"pageSize": 1})
+    value = response.headers.get("Concurrency-Limit-Limit")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 def _secrets(connections: Connections) -> list[str | None]:
     tokens = connections.salesforce.tokens
     return [
@@ -172,6 +183,13 @@ def _run(
     error = ""
     cancelled = False
     try:
+        limit = tenant_concurrency_limit(client)
+        if limit is not None and limit < options.concurrency:
+            executor.options = ExecutorOptions(concurrency=limit)
+            log.event(
+                "decision",
+                f"the tenant allows {limit} concurrent requests: {limit} at a time instead of {options.concurrency}",
+            )
         for resolution in executor.resolve_open_intents():
             log.event(
                 "decision",
