@@ -73,15 +73,6 @@ def connect(org: SalesforceOrg, tenant: ZuoraTenant, ca_file: Path) -> tuple[Sal
     return salesforce, zuora
 
 
-def give_states(salesforce: SalesforceConnection, *, keep_missing: str) -> None:
-    """The generator leaves the state empty outside North America; the connector needs country and state
-    (connector-spec §2.1), so the admin fills them in — except on the showcase of a missing address."""
-    rows = salesforce.call(lambda sf: sf.query_all("SELECT Id, BillingCity FROM Account WHERE BillingState = null"))
-    for row in rows["records"]:
-        if row["Id"] != keep_missing:
-            salesforce.call(lambda sf, r=row: sf.Account.update(r["Id"], {"BillingState": r["BillingCity"] or "-"}))
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     data = tmp_path_factory.mktemp("planning")
@@ -93,7 +84,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     org.start()
     tenant.start()
     salesforce, zuora = connect(org, tenant, tls.ca_file)
-    give_states(salesforce, keep_missing=summary.showcase("missing-billing-address").records["account"])
     try:
         yield Env(org, tenant, summary, salesforce, zuora)
     finally:

@@ -25,7 +25,7 @@ from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
-from tests.core.test_planning_usecases import connect, give_states
+from tests.core.test_planning_usecases import connect
 
 
 @dataclass
@@ -51,7 +51,6 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
     org.start()
     tenant.start()
     salesforce, zuora = connect(org, tenant, tls.ca_file)
-    give_states(salesforce, keep_missing=summary.showcase("missing-billing-address").records["account"])
     ledger = Ledger(data / "ledger.sqlite")
     try:
         plan = plan_sync(salesforce, zuora, profile="e2e", scope=UnsyncedScope(), options=ConnectorOptions())
