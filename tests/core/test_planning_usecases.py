@@ -724,6 +724,8 @@ def test_whole_org_plan_is_accepted_by_zuora_and_a_second_plan_writes_nothing(en
     _write(env, plan)  # raises on the first request the Zuora sandbox refuses
     again = env.plan(UnsyncedScope())
     assert again.steps == []
+    # finding everything again is batched: a handful of Object Query pages, not a call per order
+    assert again.zuora_lookup_calls <= 10, again.zuora_lookup_calls
     assert len(again.already_in_zuora) == len(plan.steps_of(StepKind.CREATE_ORDER)) + len(
         [a for a in plan.already_in_zuora]
     )

@@ -9,24 +9,21 @@ Everything goes through Object Query (zuora-api §4.4, §5.3) with ``IN`` filter
 - catalog products by SKU (the Salesforce Product Code), then their product rate plans (with their
   external ids and charges) by product id.
 
-Orders are not an Object Query object. An order's existence is read from its subscriptions' rate
-plans (a new-business order is in Zuora when its order products are); only orders that leave no such
-trace (amendments, renewals, line-item-only orders) of accounts that exist in Zuora are fetched one by
-one with ``GET /v1/orders/{orderNumber}`` — :meth:`ZuoraLookups.orders_by_number` counts them.
+An order's existence is read from its subscriptions' rate plans (a new-business order is in Zuora
+when its order products are); orders that leave no such trace (amendments, renewals, line-item-only
+orders) of accounts that exist in Zuora are asked for by order number through the Object Query orders
+object, in the same ``IN`` batches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from cpq_desktop.core.zuora.client import ZuoraClient
-from cpq_desktop.core.zuora.errors import ZuoraApiError
 
 IN_BATCH = 50
-ORDER_LOOKUP_WORKERS = 8
 PAGE_SIZE = 99
 # Characters that cannot travel inside an Object Query IN list
 _UNLISTABLE = frozenset(",[]")
@@ -194,25 +191,13 @@ class ZuoraLookups:
 
     # -- orders --------------------------------------------------------------------------------
 
-    def orders_by_number(self, numbers: Iterable[str], *, workers: int = ORDER_LOOKUP_WORKERS) -> set[str]:
-        """The order numbers Zuora has: one GET each (Orders are not an Object Query object), a few at a
-        time on the client's shared connection pool."""
-        wanted = sorted(set(numbers))
-        self.calls += len(wanted)
-        if not wanted:
-            return set()
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-            found = list(pool.map(self._order_exists, wanted))
-        return {number for number, exists in zip(wanted, found, strict=True) if exists}
-
-    def _order_exists(self, number: str) -> bool:
-        try:
-            self.client.get(f"/v1/orders/{number}")
-        except ZuoraApiError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
+    def orders_by_number(self, numbers: Iterable[str]) -> set[str]:
+        """The order numbers Zuora has, asked in ``IN`` batches of the Object Query orders object."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(numbers))):
+            rows = self._query("/object-query/orders", [f"ordernumber.IN:[{','.join(chunk)}]"])
+            found.update(str(row["orderNumber"]) for row in rows if row.get("orderNumber"))
+        return found
 
 
 def _account(row: dict[str, Any]) -> ZuoraAccount:

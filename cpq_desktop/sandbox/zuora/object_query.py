@@ -376,6 +376,34 @@ def _one_charge(db: sqlite3.Connection, key: str) -> Record | None:
     return None if charge is None else _charge_record(charge)
 
 
+def _order_record(row: sqlite3.Row) -> Record:
+    doc = load(row["doc"])
+    return {
+        "id": row["id"],
+        "orderNumber": doc["orderNumber"],
+        "orderDate": doc.get("orderDate"),
+        "status": doc.get("status"),
+        "category": doc.get("category"),
+        "description": doc.get("description"),
+        "accountId": row["account_id"],
+        "currency": doc.get("currency"),
+        "createdDate": doc.get("createdDate"),
+        "updatedDate": doc.get("updatedDate"),
+    }
+
+
+def _orders(db: sqlite3.Connection, where: str = "", args: tuple[Any, ...] = ()) -> list[Record]:
+    if not _table_exists(db, "orders"):
+        return []
+    rows = db.execute(f"SELECT id, account_id, doc FROM orders {where} ORDER BY rowid", args)
+    return [_order_record(r) for r in rows]
+
+
+def _one_order(db: sqlite3.Connection, key: str) -> Record | None:
+    found = _orders(db, "WHERE id = ? OR number = ?", (key, key))
+    return found[0] if found else None
+
+
 def _empty(db: sqlite3.Connection, record: Record) -> list[Record]:
     """Billing objects (payments, invoices…) the emulator never creates: always an empty list."""
     return []
@@ -439,6 +467,15 @@ OBJECTS: dict[str, ObjectType] = {
             "rateplans": ("ratePlans", _rate_plans),
             "rateplans.rateplancharges": ("ratePlanCharges", _rate_plan_charges),
         },
+    ),
+    # Orders are queried by number in batches (``ordernumber.IN:[…]``) to tell which are already in Zuora.
+    "orders": ObjectType(
+        "orders",
+        "Order",
+        _names("id updateddate createddate ordernumber orderdate status accountid category"),
+        _orders,
+        _one_order,
+        {"account": ("account", lambda db, r: _one_account(db, r["accountId"]))},
     ),
     "product-rate-plans": ObjectType(
         "product-rate-plans",

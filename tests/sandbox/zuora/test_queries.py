@@ -373,3 +373,21 @@ def test_reference_lookups_by_crm_id(zuora: requests.Session, zuora_models: Modu
     missing_locator = zuora.post("/v1/action/queryMore", json={})
     assert missing_locator.status_code == 400
     assert missing_locator.json()["FaultCode"] == "MISSING_REQUIRED_VALUE"
+
+
+def test_orders_are_found_by_number_in_batches(zuora: requests.Session, ordered_subscription: dict[str, Any]) -> None:
+    listed = zuora.get("/v1/orders", params={"pageSize": 5}).json()["orders"]
+    numbers = [o["orderNumber"] for o in listed]
+    assert numbers, "the ordered_subscription fixture created at least one order"
+    wanted = [*numbers, "NO-SUCH-ORDER"]
+    found = zuora.get(
+        "/object-query/orders",
+        params={"filter[]": f"ordernumber.IN:[{','.join(wanted)}]", "pageSize": 99},
+    ).json()["data"]
+    assert sorted(o["orderNumber"] for o in found) == sorted(numbers)
+    assert all(o["status"] and o["accountId"] and o["orderDate"] for o in found)
+    one = zuora.get(f"/object-query/orders/{numbers[0]}", params={"expand[]": "account"}).json()
+    assert one["orderNumber"] == numbers[0]
+    assert one["account"]["id"] == one["accountId"]
+    missing = zuora.get("/object-query/orders/NO-SUCH-ORDER")
+    assert missing.status_code == 404
