@@ -9,9 +9,23 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cpq_desktop.core.config.models import (
+    AppConfig,
+    Profile,
+    SalesforceAuthMethod,
+    SalesforceEnvironment,
+    SalesforceSettings,
+    ZuoraEnvironment,
+    ZuoraSettings,
+)
+from cpq_desktop.core.config.store import ConfigStore
+from cpq_desktop.core.planning.connections import LoginFailedError, open_profile
 from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
 from cpq_desktop.core.salesforce.oauth import SalesforceLoginError, SalesforceTokens, TokenEndpoint, browser_login
+from cpq_desktop.core.secrets import SecretKind, SecretStore
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import create_tls
 
@@ -103,3 +117,80 @@ def test_unreachable_login_host_says_where_it_tried() -> None:
     endpoint = TokenEndpoint("https://127.0.0.1:9", requests.Session(), timeout_s=2)
     with pytest.raises(SalesforceLoginError, match=r"Could not reach Salesforce at https://127\.0\.0\.1:9"):
         endpoint.password("u", "p", "", "c", "s")
+
+
+def _rsa_key() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def test_legacy_password_login_goes_through_soap(org: SalesforceOrg, endpoint: TokenEndpoint) -> None:
+    creds = org.credentials()
+    tokens = endpoint.soap_password(creds["username"], creds["password"], creds["security_token"])
+    assert tokens.instance_url == org.url
+    with pytest.raises(SalesforceLoginError, match="refused the password login") as refused:
+        endpoint.soap_password(creds["username"], "wrong", creds["security_token"])
+    assert creds["security_token"] not in str(refused.value)
+
+
+def test_jwt_login_is_signed_with_the_apps_key(org: SalesforceOrg, endpoint: TokenEndpoint) -> None:
+    creds = org.credentials()
+    private, public = _rsa_key()
+    other_private, _ = _rsa_key()
+    org.set_jwt_certificate(public)
+    try:
+        tokens = endpoint.jwt_bearer(creds["client_id"], creds["username"], private)
+        assert tokens.instance_url == org.url
+        with pytest.raises(SalesforceLoginError, match="refused the login"):
+            endpoint.jwt_bearer(creds["client_id"], creds["username"], other_private)
+        with pytest.raises(SalesforceLoginError, match="cannot sign"):
+            endpoint.jwt_bearer(creds["client_id"], creds["username"], "not a key")
+    finally:
+        org.set_jwt_certificate(None)
+
+
+@pytest.mark.parametrize("method", [SalesforceAuthMethod.PASSWORD, SalesforceAuthMethod.JWT_BEARER])
+def test_saved_profiles_log_in_headless(org: SalesforceOrg, method: SalesforceAuthMethod) -> None:
+    creds = org.credentials()
+    profile = Profile(
+        name=f"Headless {method.value}",
+        salesforce=SalesforceSettings(
+            environment=SalesforceEnvironment.CUSTOM,
+            custom_url=org.url,
+            auth_method=method,
+            client_id=creds["client_id"],
+            username=creds["username"],
+            ca_file=Path(org.tls.ca_file),
+        ),
+        zuora=ZuoraSettings(environment=ZuoraEnvironment.CUSTOM, custom_base_url="https://127.0.0.1:9", client_id="c"),
+    )
+    ConfigStore().save(AppConfig(profiles=[profile]))
+    secrets = SecretStore()
+    secrets.set(profile.id, SecretKind.ZUORA_CLIENT_SECRET, "unused-here")
+    private, public = _rsa_key()
+    if method is SalesforceAuthMethod.PASSWORD:
+        secrets.set(profile.id, SecretKind.SALESFORCE_PASSWORD, creds["password"])
+        secrets.set(profile.id, SecretKind.SALESFORCE_SECURITY_TOKEN, creds["security_token"])
+    else:
+        secrets.set(profile.id, SecretKind.SALESFORCE_PRIVATE_KEY, private)
+        org.set_jwt_certificate(public)
+    try:
+        connections = open_profile(profile.name)
+        try:
+            assert connections.salesforce.call(lambda sf: sf.query("SELECT COUNT() FROM Account")["totalSize"]) > 0
+        finally:
+            connections.close()
+        if method is SalesforceAuthMethod.PASSWORD:
+            secrets.set(profile.id, SecretKind.SALESFORCE_PASSWORD, "wrong")
+            with pytest.raises(LoginFailedError, match="Headless password"):
+                open_profile(profile.name)
+    finally:
+        org.set_jwt_certificate(None)

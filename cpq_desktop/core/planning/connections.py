@@ -1,8 +1,9 @@
 """Logging in to both sides without a window, for headless plans: the built-in sandbox or a saved profile.
 
-A profile logs in to Salesforce with what its keyring holds: the refresh token of a browser login, or
-the password (and security token) of a username-password login. Zuora always logs in with the
-profile's OAuth client and the client secret from the keyring. Nothing secret is ever printed.
+A profile logs in to Salesforce with what its keyring holds: the refresh token of a browser login, the
+password (and security token) of a username-password login, or the private key of a JWT bearer login.
+Zuora always logs in with the profile's OAuth client and the client secret from the keyring. Nothing
+secret is ever printed.
 """
 
 from __future__ import annotations
@@ -123,13 +124,14 @@ def open_profile(name: str, store: SecretStore | None = None) -> Connections:
         token = secrets.get(profile.id, SecretKind.SALESFORCE_SECURITY_TOKEN) or ""
 
         def login() -> SalesforceTokens:
-            return endpoint.password(sf.username, password, token, sf.client_id, "")
+            return endpoint.soap_password(sf.username, password, token)
 
     else:
-        raise ConnectionSetupError(
-            f"profile {name!r} logs in to Salesforce with {sf.auth_method.label}, which the command line does not "
-            "do yet; use a browser or password login for headless runs"
-        )
+        private_key = _secret(secrets, profile, SecretKind.SALESFORCE_PRIVATE_KEY)
+
+        def login() -> SalesforceTokens:
+            return endpoint.jwt_bearer(sf.client_id, sf.username, private_key)
+
     try:
         tokens = login()
     except (SalesforceLoginError, OSError) as exc:

@@ -18,7 +18,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import jwt
 import requests
+from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+from simple_salesforce.login import SalesforceLogin
 
 
 class SalesforceLoginError(Exception):
@@ -152,6 +155,52 @@ class TokenEndpoint:
                 },
             )
         )
+
+    def jwt_bearer(self, client_id: str, username: str, private_key_pem: str) -> SalesforceTokens:
+        """Log in without a person (scheduled runs): an assertion signed with the connected app's key."""
+        try:
+            assertion = jwt.encode(
+                {"iss": client_id, "sub": username, "aud": self.login_host, "exp": int(time.time()) + 180},
+                private_key_pem,
+                algorithm="RS256",
+            )
+        except (ValueError, TypeError, jwt.PyJWTError):
+            raise SalesforceLoginError(
+                "The private key saved for the JWT login cannot sign (it must be the PEM RSA key whose certificate "
+                "is uploaded to the connected app). Save the right key in the profile."
+            ) from None
+        return self._tokens(
+            self._post(
+                "/services/oauth2/token",
+                {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+            )
+        )
+
+    def soap_password(self, username: str, password: str, security_token: str) -> SalesforceTokens:
+        """The legacy username + password + security token login (SOAP ``login()``), as Data Loader offers it.
+
+        It needs no connected app. Salesforce retires SOAP ``login()`` in API v65.0+ and blocks it in new orgs
+        (salesforce-api.md §3.5), so profiles default to the browser login.
+        """
+        try:
+            session_id, instance = SalesforceLogin(
+                username=username,
+                password=password,
+                security_token=security_token,
+                scratch_url=self.login_host,
+                session=self._session,
+            )
+        except SalesforceAuthenticationFailed as exc:
+            raise SalesforceLoginError(
+                f"Salesforce refused the password login ({exc.code}: {exc.auth_message}). Check the username, "
+                "password and security token (reset the token from your Salesforce settings if unsure)."
+            ) from None
+        except requests.RequestException as exc:
+            raise SalesforceLoginError(
+                f"Could not reach Salesforce at {self.login_host} ({type(exc).__name__}). "
+                "Check the environment chosen in the profile and your network."
+            ) from None
+        return SalesforceTokens(access_token=session_id, instance_url=f"https://{instance}")
 
     def revoke(self, token: str) -> None:
         self._post("/services/oauth2/revoke", {"token": token})
