@@ -122,6 +122,35 @@ def _cut(raw: Mapping[str, Any], tree: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _covers(full: Mapping[str, Any], part: Mapping[str, Any]) -> bool:
+    """Does ``full`` hold every value of ``part`` (nested records compared the same way)?"""
+    for key, value in part.items():
+        if key not in full:
+            return False
+        have = full[key]
+        if isinstance(value, Mapping) and isinstance(have, Mapping):
+            if have is not value and not _covers(have, value):
+                return False
+        elif have != value:
+            return False
+    return True
+
+
+def _reaches(tree: Mapping[str, Any], target: Mapping[str, Any]) -> bool:
+    """Is ``target`` ``tree`` itself or one of the records nested in it?"""
+    stack: list[Mapping[str, Any]] = [tree]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(v for k, v in node.items() if k != "attributes" and isinstance(v, Mapping))
+    return False
+
+
 class Extractor:
     """Scope resolution and extraction over one Salesforce connection.
 
@@ -318,6 +347,10 @@ class _Run:
         self.resolved = resolved
         self.graph = CpqGraph(scope_order_ids=list(resolved.order_ids), scope_account_ids=list(resolved.account_ids))
         self.shapes = {sobject: _shape(paths) for sobject, paths in plan.shapes.items()}
+        # one ``attributes`` dict per object type, shared by every record of that type
+        self._attributes: dict[str, dict[str, Any]] = {}
+        # records added since the last :meth:`_settle`
+        self._fresh: list[SfRecord] = []
 
     def problem(self, sobject: str, record_id: str | None, message: str) -> None:
         self.runner.problems.append(ExtractionProblem(sobject=sobject, record_id=record_id, message=message))
@@ -336,9 +369,44 @@ class _Run:
             return known
         return self._typed(model, _cut(nested, self.shapes[model.SOBJECT]))
 
+    def _compact(self, raw: dict[str, Any]) -> None:
+        """Replace, in place, each ``attributes`` of ``raw`` and its nested parents by the shared one of its
+        type: only the type is ever read, and a URL per record and per parent was a third of the graph."""
+        for key, value in raw.items():
+            if key == "attributes":
+                if isinstance(value, Mapping) and isinstance(value.get("type"), str):
+                    sobject = value["type"]
+                    raw[key] = self._attributes.setdefault(sobject, {"type": sobject})
+            elif isinstance(value, dict):
+                self._compact(value)
+
+    def _share(self, raw: dict[str, Any]) -> None:
+        """Point each nested parent of ``raw`` at the graph's copy of that record when the copy holds all the
+        nested one has: an order product's product, an order's account and contacts are then kept once, not
+        once per child (the mapping reads the same values through either path). A copy that leads back to
+        ``raw`` (an order product's subscription names that order product) stays nested: no cycles."""
+        for key, value in raw.items():
+            if key == "attributes" or not isinstance(value, dict):
+                continue
+            kept = self.graph.get(value.get("Id"))
+            if kept is not None and kept.raw is value:
+                continue
+            if kept is not None and _covers(kept.raw, value) and not _reaches(kept.raw, raw):
+                raw[key] = kept.raw
+            else:
+                self._share(value)
+
+    def _settle(self) -> None:
+        """Share the parents of the records added since the last call (their own parents are now read)."""
+        for record in self._fresh:
+            self._share(record.raw)
+        self._fresh.clear()
+
     def _typed(self, model: type[SfRecord], raw: Mapping[str, Any] | None) -> SfRecord | None:
         if raw is None:
             return None
+        if isinstance(raw, dict):
+            self._compact(raw)
         try:
             record = model.from_raw(raw)
         except ValidationError as exc:
@@ -351,6 +419,8 @@ class _Run:
                 "Fill in or correct these fields in Salesforce.",
             )
             return None
+        if self.graph.get(record.id) is None:
+            self._fresh.append(record)
         self.graph.add(record)
         return record
 
@@ -368,23 +438,30 @@ class _Run:
         self._catalog()
         self._price_book()
         self._organization()
+        self._settle()
         self.graph.reindex()
         self._check()
 
     def _orders(self, order_ids: list[str]) -> None:
         template = f"SELECT {self._select(self.plan.order)} FROM Order WHERE Id IN {{values}}"
         step = "Reading orders" if not self.graph.orders else "Reading original orders"
-        for raw in self.runner.by_values("Order", template, order_ids, label="order", step=step):
-            if self._typed(Order, raw) is None:
-                continue
-            for prefix in self.plan.order_account_prefixes:
-                self._parent(Account, raw, prefix)
-            for prefix in self.plan.order_contact_prefixes:
-                self._parent(Contact, raw, prefix)
-            self._parent(Opportunity, raw, "Opportunity")
-            self._parent(Quote, raw, "SBQQ__Quote__r")
-            for prefix in ("Contract", "Opportunity.SBQQ__AmendedContract__r", "Opportunity.SBQQ__RenewedContract__r"):
-                self._parent(Contract, raw, prefix)
+        for rows in self.runner.batches("Order", template, order_ids, label="order", step=step):
+            for raw in rows:
+                if self._typed(Order, raw) is None:
+                    continue
+                for prefix in self.plan.order_account_prefixes:
+                    self._parent(Account, raw, prefix)
+                for prefix in self.plan.order_contact_prefixes:
+                    self._parent(Contact, raw, prefix)
+                self._parent(Opportunity, raw, "Opportunity")
+                self._parent(Quote, raw, "SBQQ__Quote__r")
+                for prefix in (
+                    "Contract",
+                    "Opportunity.SBQQ__AmendedContract__r",
+                    "Opportunity.SBQQ__RenewedContract__r",
+                ):
+                    self._parent(Contract, raw, prefix)
+            self._settle()
 
     def _add_items(self, rows: list[dict[str, Any]]) -> None:
         for raw in rows:
@@ -392,16 +469,17 @@ class _Run:
                 continue
             self._parent(Product, raw, "Product2")
             self._parent(Subscription, raw, "SBQQ__Subscription__r")
+        self._settle()
 
     def _items_by_order(self, order_ids: list[str]) -> None:
         template = (
             f"SELECT {self._select(self.plan.item)} FROM OrderItem WHERE OrderId IN {{values}} "
             "ORDER BY OrderId, OrderItemNumber"
         )
-        rows = self.runner.by_values(
+        for rows in self.runner.batches(
             "OrderItem", template, order_ids, label="order's products", step="Reading order products"
-        )
-        self._add_items(rows)
+        ):
+            self._add_items(rows)
 
     def _context(self) -> None:
         """Originals outside the scope: revised order products with every revision of their chains, and the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import requests
@@ -167,16 +167,27 @@ class QueryRunner:
         """The records of ``template`` (``{values}`` is the place of the ``IN`` list) for all ``values``,
         in batches that fit; a batch that fails is split to report the unreadable value alone. ``step``
         names the batches in progress reports."""
-        records: list[dict[str, Any]] = []
+        return [record for batch in self.batches(sobject, template, values, label=label, step=step) for record in batch]
+
+    def batches(
+        self,
+        sobject: str,
+        template: str,
+        values: Sequence[str],
+        *,
+        label: str = "record",
+        step: str | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """:meth:`by_values` one batch at a time, so that a caller keeping only part of each record never
+        holds every batch's answer at once."""
         unique = list(dict.fromkeys(values))
         done = 0
         for _, batch in chunk_values(template, unique, bulk=self.bulk, max_values=self.max_ids):
             self.check_cancelled()
-            records += self._batch(sobject, template, batch, label)
+            yield self._batch(sobject, template, batch, label)
             done += len(batch)
             if self.progress is not None and step is not None:
                 self.progress(step, done, len(unique))
-        return records
 
     def _batch(self, sobject: str, template: str, batch: list[str], label: str) -> list[dict[str, Any]]:
         try:

@@ -165,17 +165,24 @@ class RecordGraph:
 
 
 def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``base`` plus what ``extra`` has that it lacks, nested relationships merged the same way."""
-    missing = extra.keys() - base.keys()
-    nested = [k for k, v in extra.items() if type(v) is dict and type(base.get(k)) is dict]
-    if not missing and not nested:
+    """``base`` plus what ``extra`` has that it lacks, nested relationships merged the same way; ``base``
+    itself (no copy) when ``extra`` adds nothing, as when both hold the same parent record."""
+    if extra is base:
         return base
-    merged = dict(base)
-    for key in missing:
-        merged[key] = extra[key]
-    for key in nested:
-        merged[key] = _merge(base[key], extra[key])
-    return merged
+    merged: dict[str, Any] | None = None
+    for key, value in extra.items():
+        if key not in base:
+            update = value
+        elif type(value) is dict and type(base[key]) is dict:
+            update = _merge(base[key], value)
+            if update is base[key]:
+                continue
+        else:
+            continue
+        if merged is None:
+            merged = dict(base)
+        merged[key] = update
+    return base if merged is None else merged
 
 
 def graph_from_cpq(cpq: CpqGraph) -> RecordGraph:
