@@ -26,7 +26,7 @@ from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_ht
 from cpq_desktop.core.salesforce.oauth import TokenEndpoint
 from cpq_desktop.core.sync.plan import ErrorClass, PlanStep, StepKind, SyncPlan, resolve_body
 from cpq_desktop.core.zuora.client import ZuoraClient, ZuoraConnection
-from cpq_desktop.core.zuora.lookups import ZuoraLookups
+from cpq_desktop.core.zuora.lookups import ZuoraAccount, ZuoraLookups
 from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import create_tls
@@ -138,36 +138,10 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
     plan = env.plan_account("new-subscriptions")
     assert plan.problems == []
     assert plan.held_back == []
-    account = plan.step(f"account:{records['account']}")
-    assert account.request.method == "POST"
-    assert account.request.path == "/v1/accounts"
-    assert account.request.body == {
-        "name": "Sterling Foods plc",
-        "crmId": records["account"],
-        "currency": "USD",
-        "billCycleDay": 1,
-        "billToContact": {
-            "firstName": "Sterling Foods plc_billTo",
-            "lastName": "Sterling Foods plc_billTo",
-            "address1": "198 Harbour Road",
-            "city": "San Francisco",
-            "state": "California",
-            "country": "United States",
-            "zipCode": "94105",
-        },
-        "soldToContact": {
-            "firstName": "Sterling Foods plc_soldTo",
-            "lastName": "Sterling Foods plc_soldTo",
-            "address1": "2388 Main Street",
-            "city": "San Francisco",
-            "state": "California",
-            "country": "United States",
-            "zipCode": "94105",
-        },
-        "notes": "Customer - Direct account managed from San Francisco.",
-        "salesRep": "0058d0000000003AAA",
-        "autoPay": False,
-    }
+    # the account is created inside its first order (newAccount, zuora-api §3.3): no account or contact
+    # step; the order's Bill To / Ship To Contacts (§2.2, preference 1) become the account's defaults
+    assert plan.steps_of(StepKind.CREATE_ACCOUNT) == []
+    assert plan.steps_of(StepKind.CREATE_CONTACT) == []
     # the flat catalog of §2.8: product by SKU, plan keyed by the Product2 Id, one charge
     product = plan.step("catalog:product:01t8d0000000004AAA").request
     assert (product.path, product.body) == (
@@ -208,7 +182,37 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
     order = order_step(plan, records["order"])
     body = order.request.body
     assert (order.request.path, body["orderNumber"], body["orderDate"]) == ("/v1/orders", "00000001", "2025-03-01")
-    assert body["existingAccountNumber"] == f"${{account:{records['account']}:accountNumber}}"
+    assert "existingAccountNumber" not in body
+    assert body["newAccount"] == {
+        "name": "Sterling Foods plc",
+        "crmId": records["account"],
+        "currency": "USD",
+        "billCycleDay": 1,
+        "billToContact": {
+            "firstName": "Sofia",
+            "lastName": "Silva",
+            "address1": "198 Harbour Road",
+            "city": "San Francisco",
+            "state": "California",
+            "postalCode": "94105",
+            "country": "United States",
+            "workEmail": "sofiasilva@sterlingfoodsplc.example",
+        },
+        "soldToContact": {
+            "firstName": "Mateo",
+            "lastName": "Smith",
+            "address1": "198 Harbour Road",
+            "city": "San Francisco",
+            "state": "California",
+            "postalCode": "94105",
+            "country": "United States",
+            "workEmail": "mateosmith.buyer@sterlingfoodsplc.example",
+            "mobilePhone": "+1 555 150 4622",
+        },
+        "notes": "Customer - Direct account managed from San Francisco.",
+        "salesRep": "0058d0000000003AAA",
+        "autoPay": False,
+    }
     assert body["processingOptions"] == {"runBilling": False, "collectPayment": False}
     assert len(body["subscriptions"]) == 5  # one Zuora subscription per CPQ subscription
     seats = subscription(body, "SUB-0000002")
@@ -222,8 +226,6 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
                 "subscriptionNumber": "SUB-0000002",
                 "terms": termed("2025-03-01", "2026-03-01", 12),
                 "currency": "USD",
-                "billToContactId": "${contact:0038d0000000001AAA:id}",
-                "soldToContactId": "${contact:0038d0000000002AAA:id}",
                 "paymentTerm": "Net 30",
                 "subscribeToRatePlans": [
                     {
@@ -241,27 +243,8 @@ def test_new_order_creates_account_catalog_and_one_subscription_per_cpq_subscrip
             },
         }
     ]
-    assert set(order.depends_on) >= {
-        f"account:{records['account']}",
-        "catalog:prpc:01t8d0000000005AAA",
-        "contact:0038d0000000001AAA",
-        "contact:0038d0000000002AAA",
-    }
-    # §2.2: the order's Bill To Contact, created under the account and found again by crmId__c
-    bill_to = plan.step("contact:0038d0000000001AAA")
-    assert (bill_to.request.path, bill_to.depends_on) == ("/v1/contacts", [f"account:{records['account']}"])
-    assert bill_to.request.body == {
-        "accountId": f"${{account:{records['account']}:accountId}}",
-        "crmId__c": "0038d0000000001AAA",
-        "firstName": "Sofia",
-        "lastName": "Silva",
-        "address1": "198 Harbour Road",
-        "city": "San Francisco",
-        "state": "California",
-        "country": "United States",
-        "workEmail": "sofiasilva@sterlingfoodsplc.example",
-        "zipCode": "94105",
-    }
+    assert set(order.depends_on) >= {"catalog:prpc:01t8d0000000005AAA"}
+    assert not any(d.startswith(("account:", "contact:")) for d in order.depends_on)
     assert order.lookup is not None
     assert order.lookup.value == "00000001"
 
@@ -314,14 +297,50 @@ def test_usage_subscription_sends_converted_tiers(env: Env) -> None:
 # -- 2.2: an order without contact lookups gets contacts from its addresses --------------------------
 
 
-def test_order_addresses_become_contacts_of_that_order(env: Env) -> None:
+def test_order_addresses_become_contacts_only_when_not_the_accounts_default(env: Env) -> None:
     records = env.records("address-only-order")
     plan = env.plan_account("address-only-order")
+    # the order's addresses are the account's: the account (created by the order) has them as its
+    # default Bill To / Sold To (§2.1), so no contact is created and the subscriptions name none
+    assert plan.steps_of(StepKind.CREATE_CONTACT) == []
+    body = order_step(plan, records["order"]).request.body
+    assert body["newAccount"]["billToContact"]["firstName"].endswith("_billTo")
+    create = body["subscriptions"][0]["orderActions"][0]["createSubscription"]
+    assert "billToContactId" not in create
+    assert "soldToContactId" not in create
+
+    # another billing address on the order creating the account: it becomes the account's Bill To
+    graph = graph_for(env, "address-only-order")
+    edit(graph, "Order", records["order"], BillingStreet="1 Other Street")
+    body = order_step(plan_of(graph), records["order"]).request.body
+    assert body["newAccount"]["billToContact"]["address1"] == "1 Other Street"
+    assert "billToContactId" not in body["subscriptions"][0]["orderActions"][0]["createSubscription"]
+
+    # the account already in Zuora: the order's own address is a new contact of that order (§2.2)
+    order = graph.get("Order", records["order"])
+    assert order is not None
+    account = ZuoraAccount(
+        "8ad0000000000000000000000000aaaa",
+        "A00000999",
+        str(order["AccountId"]),
+        "x",
+        "USD",
+        None,
+        None,
+        None,
+        "8ad0000000000000000000000000bbbb",
+        "8ad0000000000000000000000000bbbb",
+    )
+    zuora = ZuoraState(accounts={account.crm_id: account})
+    plan = plan_graph(graph, zuora, profile="test", scope="edited graph", options=ConnectorOptions())
     bill_to = plan.step(f"contact:{records['order']}:billTo")
+    assert bill_to.request.body["accountId"] == account.id
     assert bill_to.request.body["crmOrderId__c"] == records["order"]
+    assert bill_to.request.body["address1"] == "1 Other Street"
     assert bill_to.request.body["firstName"] == bill_to.request.body["lastName"]
     assert bill_to.request.body["firstName"].endswith("_billTo")
     body = order_step(plan, records["order"]).request.body
+    assert body["existingAccountNumber"] == account.number
     create = body["subscriptions"][0]["orderActions"][0]["createSubscription"]
     assert create["billToContactId"] == f"${{contact:{records['order']}:billTo:id}}"
 
@@ -349,9 +368,7 @@ def test_one_time_products_become_order_line_items(env: Env) -> None:
         "billTargetDate": "2025-04-01",
         "listPricePerUnit": 1896,
         "amountPerUnit": 1896,
-        "billTo": "${contact:0038d0000000003AAA:id}",
-        "soldTo": "${contact:0038d0000000004AAA:id}",
-    }
+    }  # its Bill To / Ship To Contacts are the account's defaults (the order creates it): none is sent
     assert sorted(items) == ["Edge Appliance", "Implementation Services", "Training Credits"]
     assert plan.step("catalog:prpc:01t8d0000000002AAA").request.body["ChargeType"] == "OneTime"
 
@@ -424,8 +441,8 @@ def test_amendment_chain_add_update_cancel_then_stacked_amendment_and_renewal(en
         "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
         "renewalTerms": [{"period": 12, "periodType": "Month"}],
     }
+    # the first order creates the account (newAccount): the others wait for it and take its number
     assert set(order_step(plan, records["renewal_order"]).depends_on) == {
-        f"account:{records['account']}",
         f"order:{records['order']}",
         f"order:{records['second_amendment_order']}",
     }
@@ -520,9 +537,11 @@ def test_invoice_owner_change_transfers_the_subscription(env: Env) -> None:
     assert f"account:{parent}" in step.depends_on  # the new owner is created on the fly, without its orders
     assert plan.step(f"account:{parent}").request.body["crmId"] == parent
     # the child's parent account (connector-spec §2.1) is created first and linked by its Zuora id
-    child = plan.step(f"account:{records['account']}")
-    assert child.request.body["parentId"] == f"${{account:{parent}:accountId}}"
-    assert child.depends_on == [f"account:{parent}"]
+    # the child itself is created by its first order (newAccount), which waits for the parent
+    first = order_step(plan, records["order"])
+    assert first.request.body["newAccount"]["parentId"] == f"${{account:{parent}:accountId}}"
+    assert f"account:{parent}" in first.depends_on
+    assert f"account:{records['account']}" not in {s.step_id for s in plan.steps}
 
 
 # -- 3.10 co-termed add-on with a partial month and list price base ------------------------------
@@ -634,6 +653,8 @@ def test_every_planned_body_validates_against_the_strict_sdk_models(whole_org_pl
     assert len(whole_org_plan.steps_of(StepKind.CREATE_ORDER)) >= 30
     kinds = {step.kind for step in whole_org_plan.steps}
     assert kinds >= {StepKind.CREATE_ACCOUNT, StepKind.CREATE_PRODUCT, StepKind.CREATE_ORDER}
+    # accounts created inside their first order: the newAccount bodies are checked too
+    assert any("newAccount" in step.request.body for step in whole_org_plan.steps_of(StepKind.CREATE_ORDER))
     for step in whole_org_plan.steps:
         validate_request(models, step)
 
@@ -873,8 +894,7 @@ def test_multi_currency_order_sends_its_currency(env: Env) -> None:
     body = plan.step(f"order:{records['order']}").request.body
     currencies = {s["orderActions"][0]["createSubscription"]["currency"] for s in body["subscriptions"]}
     assert currencies == {"JPY"}
-    account = plan.step(f"account:{records['account']}").request.body
-    assert account["currency"] == "JPY"
+    assert body["newAccount"]["currency"] == "JPY"
     charges = [s for s in plan.steps if s.kind is StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE]
     for charge in charges:
         tiers = charge.request.body["ProductRatePlanChargeTierData"]["ProductRatePlanChargeTier"]
@@ -920,7 +940,8 @@ def test_line_items_billed_to_an_invoice_owner_go_in_an_order_of_that_account(en
     assert plan.problems == []
     first, second = plan.step(f"order:{records['order']}"), plan.step(f"order:{records['order']}#2")
     assert "orderLineItems" not in first.request.body
-    assert first.request.body["existingAccountNumber"] == f"${{account:{records['account']}:accountNumber}}"
+    assert first.request.body["newAccount"]["crmId"] == records["account"]  # the order creates its account
+    assert "existingAccountNumber" not in first.request.body
     invoice_owner = "${account:0018d00000000ZZAAA:accountNumber}"
     create = first.request.body["subscriptions"][0]["orderActions"][0]["createSubscription"]
     assert create["invoiceOwnerAccountNumber"] == invoice_owner

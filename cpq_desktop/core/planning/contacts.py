@@ -13,7 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from cpq_desktop.core.mapping import pairs
-from cpq_desktop.core.planning.accounts import account_ref
+from cpq_desktop.core.planning.accounts import account_ref, contact_account
+from cpq_desktop.core.planning.contact_defaults import (
+    NAME_LIMIT,
+    ROLES,
+    address_of,
+    address_source,
+    is_default,
+    order_owner,
+)
 from cpq_desktop.core.planning.context import PlanContext, RecordFailed, ref
 from cpq_desktop.core.sync.plan import (
     ErrorClass,
@@ -26,19 +34,8 @@ from cpq_desktop.core.sync.plan import (
     token,
 )
 
-_ADDRESS = (
-    ("Street", "address1"),
-    ("City", "city"),
-    ("State", "state"),
-    ("PostalCode", "zipCode"),
-    ("Country", "country"),
-)
-_NAME_LIMIT = 100
-# (order lookup, address prefix, owner lookup, name suffix, role)
-_ROLES = {
-    "billTo": ("BillToContactId", "Billing", "InvoiceOwner__c", "_billTo", "Bill To"),
-    "soldTo": ("ShipToContactId", "Shipping", "SubscriptionOwner__c", "_soldTo", "Ship To"),
-}
+# role -> label for people
+_LABELS = {"billTo": "Bill To", "soldTo": "Ship To"}
 
 
 def _for_contacts_api(values: dict[str, Any]) -> dict[str, Any]:
@@ -46,10 +43,6 @@ def _for_contacts_api(values: dict[str, Any]) -> dict[str, Any]:
     if "postalCode" in fixed:
         fixed["zipCode"] = fixed.pop("postalCode")
     return fixed
-
-
-def _owner(order: dict[str, Any], owner_field: str) -> str:
-    return str(order.get(owner_field) or order.get("AccountId") or "")
 
 
 def _step(ctx: PlanContext, step_id: str, record: Any, body: dict[str, Any], reason: str, key: str) -> str:
@@ -72,35 +65,43 @@ def _step(ctx: PlanContext, step_id: str, record: Any, body: dict[str, Any], rea
 
 
 def contact_id(ctx: PlanContext, order: Any, role: str) -> str | None:
-    """The ``bill_to_contact_id`` / ``sold_to_contact_id`` derivations for ``order`` (None: account default)."""
+    """The ``bill_to_contact_id`` / ``sold_to_contact_id`` derivations for ``order`` (None: account default).
+
+    Nothing is sent when the order's contact is the default of the owner account (connector-spec §2.2,
+    preference 3): a contact step then only costs a call.
+    """
     if not isinstance(order, dict) or not order.get("Id"):
         return None
     order = ctx.graph.get("Order", str(order["Id"])) or order
-    lookup, prefix, owner_field, suffix, label = _ROLES[role]
-    owner = _owner(order, owner_field)
+    lookup, prefix, owner_field, suffix = ROLES[role]
+    label = _LABELS[role]
+    owner = order_owner(order, role)
+    if owner:
+        _, step = account_ref(ctx, owner)
+        ctx.depend(step)
     contact_ref = order.get(lookup)
     if contact_ref:
+        if owner and is_default(ctx, owner, role, ("contact", str(contact_ref))):
+            return None
         return _linked_contact(ctx, order, str(contact_ref), owner, owner_field, label)
-    address = {
-        target: order.get(prefix + part) for part, target in _ADDRESS if str(order.get(prefix + part) or "").strip()
-    }
-    if not address:
+    address = {("zipCode" if k == "postalCode" else k): v for k, v in address_of(order, prefix).items()}
+    if not address or (owner and is_default(ctx, owner, role, address_source(address_of(order, prefix)))):
         return None
     order_id = str(order["Id"])
     existing = ctx.zuora.order_contacts.get((order_id, suffix))
     if existing:
         return existing
     account = ctx.graph.get("Account", owner) or {}
-    name = str(account.get("Name") or "").strip()[: _NAME_LIMIT - len(suffix)] + suffix
-    account_value, _ = account_ref(ctx, owner, "accountId")
-    body = {"accountId": account_value, "firstName": name, "lastName": name, **address, "crmOrderId__c": order_id}
+    name = str(account.get("Name") or "").strip()[: NAME_LIMIT - len(suffix)] + suffix
+    account_key, account_value = contact_account(ctx, owner)
+    body = {account_key: account_value, "firstName": name, "lastName": name, **address, "crmOrderId__c": order_id}
     return _step(
         ctx,
         f"contact:{order_id}:{role}",
         ref("Order", order, "OrderNumber"),
         body,
-        f"order {order.get('OrderNumber')} has no {label} Contact, so its {prefix.lower()} address becomes a new "
-        "contact for this order",
+        f"order {order.get('OrderNumber')} has no {label} Contact, and its {prefix.lower()} address is not the "
+        "account's default, so it becomes a new contact for this order",
         f"{order_id}{suffix}",
     )
 
@@ -126,9 +127,9 @@ def _linked_contact(
             f"that account as {label} Contact in Salesforce.",
         )
     name = contact.get("Name") or " ".join(str(contact.get(k) or "") for k in ("FirstName", "LastName")).strip()
-    account_value, _ = account_ref(ctx, str(contact.get("AccountId") or owner), "accountId")
+    account_key, account_value = contact_account(ctx, str(contact.get("AccountId") or owner))
     values = _for_contacts_api(ctx.apply(pairs.CONTACT.id, contact))
-    body = {"accountId": account_value, **values}
+    body = {account_key: account_value, **values}
     body.setdefault("crmId__c", contact_id_)
     return _step(
         ctx,

@@ -119,6 +119,18 @@ class PlanContext:
     closed_anchors: set[str] = field(default_factory=set)
     last_step: dict[str, str] = field(default_factory=dict)
     invoice_owner: dict[str, str] = field(default_factory=dict)
+    # the order being planned (its id and step id): a new account of that order is created inside it
+    current_order: str | None = None
+    current_step: str | None = None
+    # new accounts created inside an order (``newAccount``): Salesforce account id -> the order's step id,
+    # and the ``newAccount`` body to send
+    inline_accounts: dict[str, str] = field(default_factory=dict)
+    inline_bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # accounts another account names as parent: they are created on their own (a child needs their id)
+    parents: set[str] = field(default_factory=set)
+    # what a new account's default Bill To / Sold To is, by (Salesforce account id, "billTo"|"soldTo"):
+    # ("contact", Contact Id) or ("address", the address's parts)
+    default_contacts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     _rows: dict[str, list[MappingRow]] = field(default_factory=dict)
 
     @contextmanager

@@ -252,6 +252,14 @@ class OrderPlanner:
         if existing is not None:
             ctx.already.append(AlreadyInZuora(record=self.order_ref, zuora_key=existing))
             return
+        ctx.current_order, ctx.current_step = str(self.order["Id"]), order_step_id(str(self.order["Id"]))
+        try:
+            self._plan()
+        finally:
+            ctx.current_order = ctx.current_step = None
+
+    def _plan(self) -> None:
+        ctx = self.ctx
         with ctx.collecting() as dependencies:
             top = ctx.apply(pairs.ORDER.id, ctx.graph.linked("Order", self.order))
             opportunity = ctx.graph.get("Opportunity", self.order.get("OpportunityId"))
@@ -625,10 +633,17 @@ class OrderPlanner:
             parts.append(([], self.owner_items[start : start + LINE_ITEM_LIMIT], self.items_owner))
         previous: str | None = None
         step_ids: list[str] = []
+        account_id = str(self.order.get("AccountId") or "")
+        creates_account = ctx.inline_accounts.get(account_id) == order_step_id(str(self.order["Id"]))
         for index, (subs, items, owner) in enumerate(parts, start=1):
             body = dict(base)
             if owner is not None:
                 body["existingAccountNumber"] = owner
+            elif index == 1 and creates_account:
+                # the account is created by this order (one call instead of two); the account's other
+                # requests take its number from this order's answer
+                body.pop("existingAccountNumber", None)
+                body = {"newAccount": ctx.inline_bodies[account_id], **body}
             if index > 1:
                 body["orderNumber"] = f"{base.get('orderNumber', self.number)}-{index}"
             if subs:
@@ -636,6 +651,9 @@ class OrderPlanner:
             if items:
                 body["orderLineItems"] = items
             actions = sum(len(s["orderActions"]) for s in subs)
+            # Deviation from the connector, which always submits orders asynchronously (connector-spec §4.2
+            # step 6): an order within the synchronous limits goes to POST /v1/orders, one call instead of
+            # a submit plus at least one poll; only a bigger one takes the asynchronous API.
             asynchronous = actions > SYNC_LIMIT or len(subs) > SYNC_LIMIT
             body["processingOptions"] = dict(PROCESSING)
             step_id = order_step_id(str(self.order["Id"])) + (f"#{index}" if index > 1 else "")

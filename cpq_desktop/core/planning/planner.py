@@ -200,20 +200,22 @@ def plan_graph(
     scope_orders = sorted(
         (o for o in graph.all("Order") if str(o["Id"]) in graph.scope_order_ids), key=graph.order_sort_key
     )
+    ctx.parents = {str(a["ParentId"]) for a in graph.all("Account") if a.get("ParentId")}
     named = graph.scope_account_ids
+    with_orders = {str(o["AccountId"]) for o in scope_orders if o.get("AccountId")}
     accounts = list(dict.fromkeys([*named, *(str(o["AccountId"]) for o in scope_orders if o.get("AccountId"))]))
     for account_id in accounts:
         if account_id in zuora.accounts:
             plan_account_update(ctx, account_id)
-        elif account_id in named:
-            record = graph.get("Account", account_id)
-            try:
-                ensure_account(ctx, account_id)
-            except HeldBackError as exc:
-                if account_id not in ctx.failed and record is not None:
-                    ctx.hold(ref("Account", record, "Name"), exc.reason, exc.blocked_by)
+        elif account_id in named and account_id not in with_orders:
+            _ensure_named(ctx, account_id)
     for order in scope_orders:
         plan_order(ctx, order)
+    for account_id in named:
+        # an account whose orders all failed is still created, as Send to Zuora on it would
+        created = account_id in zuora.accounts or ctx.inline_accounts.get(account_id) in ctx.steps
+        if not created and account_id in with_orders and account_id not in ctx.failed:
+            _ensure_named(ctx, account_id)
     return SyncPlan(
         profile=profile,
         scope=scope,
@@ -223,6 +225,15 @@ def plan_graph(
         already_in_zuora=ctx.already,
         orders_in_scope=len(scope_orders),
     )
+
+
+def _ensure_named(ctx: PlanContext, account_id: str) -> None:
+    record = ctx.graph.get("Account", account_id)
+    try:
+        ensure_account(ctx, account_id)
+    except HeldBackError as exc:
+        if account_id not in ctx.failed and record is not None:
+            ctx.hold(ref("Account", record, "Name"), exc.reason, exc.blocked_by)
 
 
 def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:

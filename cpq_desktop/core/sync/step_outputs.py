@@ -5,11 +5,13 @@ placeholders ask for), so a step whose answer was lost resolves exactly like one
 
 - ``create_account``: ``accountId``, ``accountNumber``, ``billToContactId``, ``soldToContactId``
   (found by CRM ID, zuora-api §4.4);
-- ``create_contact``: ``id`` (found among the account's contacts by ``crmId__c`` or, for an order's
-  address contact, by ``crmOrderId__c`` and the ``_billTo`` / ``_soldTo`` name suffix);
+- ``create_contact``: ``id`` (found among the account's contacts — the account named by id or, for an
+  account created inside an order, by number — by ``crmId__c`` or, for an order's address contact, by
+  ``crmOrderId__c`` and the ``_billTo`` / ``_soldTo`` name suffix);
 - catalog creates: ``Id`` (product by SKU, rate plan by externally managed plan id, charge by its plan);
 - ``create_order``: ``orderNumber``, ``accountNumber``, ``subscriptionNumbers``, ``orderLineItemIds``
-  (found with ``GET /v1/orders/{orderNumber}``).
+  (found with ``GET /v1/orders/{orderNumber}``; an order that creates its account with ``newAccount``
+  gives that account's number the same way, so the account's other requests resolve either way).
 """
 
 from __future__ import annotations
@@ -128,6 +130,11 @@ def find_in_zuora(client: ZuoraClient, kind: LookupKind, value: str, body: dict[
 
 def _find_contact(client: ZuoraClient, value: str, body: dict[str, Any]) -> Outputs | None:
     account_id = str(body.get("accountId") or "")
+    if not account_id and body.get("accountNumber"):
+        # a contact of an account created inside an order is sent with the account's number
+        found = _get_or_none(client, f"/v1/accounts/{body['accountNumber']}")
+        basic = found.get("basicInfo") if isinstance(found, dict) else None
+        account_id = str(basic.get("id") or "") if isinstance(basic, dict) else ""
     if not account_id:
         return None
     rows = _query(client, "/object-query/contacts", [f"accountid.EQ:{account_id}"])

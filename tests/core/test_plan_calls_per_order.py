@@ -1,0 +1,90 @@
+"""Zuora calls per order on a fresh tenant (issue 6's goal: at most 1.2, the catalog created once).
+
+A generated org of 200 orders is planned and synced into an empty tenant. A new account is created inside
+its first order, an order's contacts only when they are not the account's defaults, and an order within
+the synchronous limits costs one call — so the writes stay at or under 1.2 per order plus the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from cpq_desktop.core.config import ConnectorOptions
+from cpq_desktop.core.extract import UnsyncedScope
+from cpq_desktop.core.planning import plan_sync
+from cpq_desktop.core.sync.executor import ExecutionReport, Executor, StepState
+from cpq_desktop.core.sync.ledger import Ledger
+from cpq_desktop.core.sync.plan import StepKind, SyncPlan
+from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
+from cpq_desktop.sandbox.tls import create_tls
+from cpq_desktop.sandbox.zuora.server import ZuoraTenant
+from tests.core.test_planning_usecases import connect
+from tests.core.test_sync_e2e import tenant_writes
+
+ORDERS = 200
+CATALOG = (StepKind.CREATE_PRODUCT, StepKind.CREATE_PRODUCT_RATE_PLAN, StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE)
+
+
+@dataclass
+class Run:
+    plan: SyncPlan
+    report: ExecutionReport
+    writes: int
+    calls: int
+    tenant_objects: int
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    data = tmp_path_factory.mktemp("calls")
+    tls = create_tls(data)
+    org = SalesforceOrg(data / "salesforce", tls)
+    assert org.generate(orders=ORDERS, seed=1) is not None
+    tenant = ZuoraTenant(data / "zuora", tls)
+    org.start()
+    tenant.start()
+    salesforce, zuora = connect(org, tenant, tls.ca_file)
+    ledger = Ledger(data / "ledger.sqlite")
+    try:
+        before = tenant_writes(tenant)
+        plan = plan_sync(salesforce, zuora, profile="calls", scope=UnsyncedScope(), options=ConnectorOptions())
+        executor = Executor(zuora, ledger, profile="calls", run_id="run-1")
+        report = executor.run(plan)
+        yield Run(plan, report, executor.writes, zuora.calls, tenant_writes(tenant) - before)
+    finally:
+        ledger.close()
+        zuora.close()
+        tenant.stop()
+        org.stop()
+
+
+def test_zuora_writes_per_order_on_a_fresh_tenant(run: Run) -> None:
+    orders = run.plan.orders_in_scope
+    catalog = sum(len(run.plan.steps_of(kind)) for kind in CATALOG)
+    assert orders >= ORDERS
+    assert run.writes <= math.floor(1.2 * orders) + catalog, json.dumps(run.plan.counts)
+    # Zuora holds exactly what was written: one object per write, nothing twice
+    created = [r for r in run.report.steps.values() if r.state is StepState.CREATED]
+    assert len(created) == run.writes
+    order_steps = run.plan.steps_of(StepKind.CREATE_ORDER)
+    assert all(not s.request.asynchronous for s in order_steps)  # within the limits: one call each
+    # look-ups included, the sync stays near one call per order
+    assert run.calls <= 1.3 * orders + catalog
+
+
+def test_new_accounts_are_created_inside_their_first_order(run: Run) -> None:
+    creating = [s for s in run.plan.steps_of(StepKind.CREATE_ORDER) if "newAccount" in s.request.body]
+    assert creating
+    account_steps = run.plan.steps_of(StepKind.CREATE_ACCOUNT)
+    # only accounts needed before (or without) an order of their own are created on their own
+    assert len(account_steps) < len(creating)
+    results = {r.step.step_id: r for r in run.report.steps.values()}
+    for step in creating:
+        result = results[step.step_id]
+        assert result.state is StepState.CREATED, result.message
+        assert str(result.outputs.get("accountNumber") or "").startswith("A")
