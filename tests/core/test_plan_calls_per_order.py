@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from cpq_desktop.core.config import ConnectorOptions
-from cpq_desktop.core.extract import UnsyncedScope
+from cpq_desktop.core.extract import AccountScope, OrderScope, UnsyncedScope
 from cpq_desktop.core.planning import plan_sync
 from cpq_desktop.core.sync.executor import ExecutionReport, Executor, StepState
 from cpq_desktop.core.sync.ledger import Ledger
@@ -88,3 +88,52 @@ def test_new_accounts_are_created_inside_their_first_order(run: Run) -> None:
         result = results[step.step_id]
         assert result.state is StepState.CREATED, result.message
         assert str(result.outputs.get("accountNumber") or "").startswith("A")
+
+
+def test_a_later_plan_takes_the_contacts_an_order_gave_its_new_account_as_its_defaults(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    data = tmp_path_factory.mktemp("later")
+    tls = create_tls(data)
+    org = SalesforceOrg(data / "salesforce", tls)
+    assert org.generate(orders=40, seed=7) is not None
+    tenant = ZuoraTenant(data / "zuora", tls)
+    org.start()
+    tenant.start()
+    salesforce, zuora = connect(org, tenant, tls.ca_file)
+    ledger = Ledger(data / "ledger.sqlite")
+    try:
+        soql = (
+            "SELECT Id, AccountId, BillToContactId, InvoiceOwner__c FROM Order WHERE BillToContactId != null "
+            "ORDER BY EffectiveDate, OrderNumber"
+        )
+        rows = salesforce.call(lambda sf: sf.query_all(soql))["records"]
+        by_account: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            if not row["InvoiceOwner__c"]:
+                by_account.setdefault((row["AccountId"], row["BillToContactId"]), []).append(row["Id"])
+        options = ConnectorOptions()
+        whole = plan_sync(salesforce, zuora, profile="later", scope=UnsyncedScope(), options=options)
+        creating = {s.record.id for s in whole.steps_of(StepKind.CREATE_ORDER) if "newAccount" in s.request.body}
+        (account, contact), ids = next((k, ids) for k, ids in by_account.items() if len(ids) > 1 and ids[0] in creating)
+        plan = plan_sync(salesforce, zuora, profile="later", scope=OrderScope(order_ids=(ids[0],)), options=options)
+        assert "newAccount" in plan.step(f"order:{ids[0]}").request.body
+        Executor(zuora, ledger, profile="later", run_id="run-1").run(plan)
+        # the account is in Zuora now, its default Bill To being that contact (without a crmId__c): its
+        # other orders send no contact for it
+        again = plan_sync(
+            salesforce, zuora, profile="later", scope=AccountScope(account_ids=(account,)), options=options
+        )
+        assert f"contact:{contact}" not in {s.step_id for s in again.steps}
+        later = [s for s in again.steps_of(StepKind.CREATE_ORDER) if s.record.id in ids[1:]]
+        assert later
+        for step in later:
+            assert "newAccount" not in step.request.body
+            for entry in step.request.body.get("subscriptions") or []:
+                for action in entry["orderActions"]:
+                    assert "billToContactId" not in action.get("createSubscription", {})
+    finally:
+        ledger.close()
+        zuora.close()
+        tenant.stop()
+        org.stop()

@@ -242,12 +242,17 @@ def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
     state.accounts = lookups.accounts_by_crm_id(graph.ids("Account"))
     skus = {str(p.get("ProductCode") or "").strip() for p in graph.all("Product2")}
     state.products = lookups.products_by_sku(s for s in skus if s)
+    crm_of = {a.id: crm_id for crm_id, a in state.accounts.items()}
+    unlinked: dict[str, list[Record]] = {}
     for contact in lookups.contacts_of_accounts(a.id for a in state.accounts.values()):
         if contact.get("crmId__c"):
             state.contacts.setdefault(str(contact["crmId__c"]), str(contact["id"]))
-        if contact.get("crmOrderId__c"):
+        elif contact.get("crmOrderId__c"):
             suffix = "_billTo" if str(contact.get("firstName") or "").endswith("_billTo") else "_soldTo"
             state.order_contacts.setdefault((str(contact["crmOrderId__c"]), suffix), str(contact["id"]))
+        elif str(contact.get("accountId")) in crm_of:
+            unlinked.setdefault(crm_of[str(contact["accountId"])], []).append(contact)
+    _link_account_contacts(state, graph, unlinked)
     state.index()
     account_ids = set(state.accounts)
     unproven: list[str] = []
@@ -268,6 +273,23 @@ def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
             unproven.append(str(order["OrderNumber"]))
     state.existing_orders = lookups.orders_by_number(unproven)
     return state
+
+
+def _link_account_contacts(state: ZuoraState, graph: RecordGraph, unlinked: Mapping[str, list[Record]]) -> None:
+    """Salesforce Contacts that became an account's default Bill To / Sold To inside the order creating it
+    (the Orders API's account contacts carry no ``crmId__c``), found by name and email among the account's
+    contacts without a CRM id — so a later plan sends them as that default, not as a new contact."""
+    for contact in graph.all("Contact"):
+        contact_id = str(contact.get("Id") or "")
+        candidates = unlinked.get(str(contact.get("AccountId") or ""))
+        if not candidates or contact_id in state.contacts:
+            continue
+        wanted = (contact.get("FirstName"), contact.get("LastName"), contact.get("Email"))
+        match = next(
+            (c for c in candidates if (c.get("firstName"), c.get("lastName"), c.get("workEmail")) == wanted), None
+        )
+        if match is not None:
+            state.contacts[contact_id] = str(match["id"])
 
 
 PRICE_BOOK_BATCH = 200
