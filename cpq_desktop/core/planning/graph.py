@@ -58,6 +58,11 @@ PARENTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+def _is_typed(sobject: str, record: Mapping[str, Any]) -> bool:
+    attributes = record.get("attributes")
+    return isinstance(attributes, Mapping) and bool(attributes.get("type")) and bool(record.get("Id"))
+
+
 def _typed(sobject: str, record: Mapping[str, Any]) -> Record:
     copy = dict(record)
     attributes = copy.get("attributes")
@@ -75,10 +80,13 @@ class RecordGraph:
         self.scope_order_ids: set[str] = set()
         self.scope_account_ids: list[str] = []
 
-    def add(self, sobject: str, records: Iterable[Mapping[str, Any]]) -> None:
+    def add(self, sobject: str, records: Iterable[Mapping[str, Any]], *, copy: bool = True) -> None:
+        """Add ``records`` of ``sobject``. With ``copy=False`` a record that already has its ``Id`` and type
+        is kept as it is, not copied: for records nobody changes any more (an extraction's)."""
         table = self._records[sobject]
         for record in records:
-            table[str(record["Id"])] = _typed(sobject, record)
+            kept = record if not copy and _is_typed(sobject, record) and isinstance(record, dict) else None
+            table[str(record["Id"])] = kept if kept is not None else _typed(sobject, record)
         self._indexes = {key: index for key, index in self._indexes.items() if key[0] != sobject}
         self._linked.clear()
 
@@ -146,19 +154,22 @@ class RecordGraph:
         stored = self.get(sobject, key[1])
         if stored is record and key in self._linked:
             return self._linked[key]
-        result = dict(record)
-        if depth <= 0:
-            return result
-        for field, relationship, parent_object in PARENTS.get(sobject, ()):
-            parent = self.get(parent_object, result.get(field)) if field in result else None
-            nested = result.get(relationship)
+        updates: dict[str, Any] = {}
+        for field, relationship, parent_object in PARENTS.get(sobject, ()) if depth > 0 else ():
+            parent = self.get(parent_object, record.get(field)) if field in record else None
+            nested = record.get(relationship)
             if parent is None:
-                if relationship not in result and field in result:
-                    result[relationship] = None
+                if relationship not in record and field in record:
+                    updates[relationship] = None
                 continue
             full = self.linked(parent_object, parent, depth - 1)
             # the extraction may carry a projection of the parent; the graph's copy has every field read
-            result[relationship] = _merge(full, nested) if isinstance(nested, Mapping) else full
+            value = _merge(full, nested) if isinstance(nested, Mapping) else full
+            if value is not nested:
+                updates[relationship] = value
+        # a graph record that gains nothing is its own result: records have dozens of fields, and a copy
+        # of each per depth was most of a plan's memory
+        result = stored if stored is record and not updates else {**record, **updates}
         if stored is record:
             self._linked[key] = result
         return result
@@ -204,10 +215,15 @@ def graph_from_cpq(cpq: CpqGraph) -> RecordGraph:
         ("SBQQ__OrderItemConsumptionSchedule__c", cpq.item_schedules.values()),
     ]
     for sobject, records in tables:
-        graph.add(sobject, ({**r.raw, "Id": r.id} for r in records))
+        graph.add(sobject, (r.raw if r.raw.get("Id") == r.id else {**r.raw, "Id": r.id} for r in records), copy=False)
     graph.add(
         "SBQQ__OrderItemConsumptionRate__c",
-        ({**rate.raw, "Id": rate.id} for schedule in cpq.item_schedules.values() for rate in schedule.rates),
+        (
+            rate.raw if rate.raw.get("Id") == rate.id else {**rate.raw, "Id": rate.id}
+            for schedule in cpq.item_schedules.values()
+            for rate in schedule.rates
+        ),
+        copy=False,
     )
     graph.scope_order_ids = set(cpq.scope_order_ids)
     graph.scope_account_ids = list(cpq.scope_account_ids)
