@@ -15,11 +15,14 @@ from dataclasses import dataclass
 import pytest
 
 from cpq_desktop.core.config import ConnectorOptions
+from cpq_desktop.core.config.models import WriteBackSettings
 from cpq_desktop.core.extract import AccountScope, OrderScope, UnsyncedScope
 from cpq_desktop.core.planning import plan_sync
 from cpq_desktop.core.sync.executor import ExecutionReport, Executor, StepState
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import StepKind, SyncPlan
+from cpq_desktop.core.sync.results import RecordStatus
+from cpq_desktop.core.sync.writeback import updates_for
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
@@ -84,10 +87,21 @@ def test_new_accounts_are_created_inside_their_first_order(run: Run) -> None:
     # only accounts needed before (or without) an order of their own are created on their own
     assert len(account_steps) < len(creating)
     results = {r.step.step_id: r for r in run.report.steps.values()}
+    accounts = {r.record.id: r for r in run.report.results if r.record.object == "Account"}
     for step in creating:
         result = results[step.step_id]
         assert result.state is StepState.CREATED, result.message
         assert str(result.outputs.get("accountNumber") or "").startswith("A")
+        # the account has a result of its own (results.csv, write-back of its Zuora account number)
+        account = accounts[step.request.body["newAccount"]["crmId"]]
+        assert account.status is RecordStatus.CREATED
+        assert account.zuora.account_number == result.outputs["accountNumber"]
+        assert account.step_ids == [step.step_id]
+    updates = updates_for(run.report.results, WriteBackSettings(enabled=True), {})
+    written = {u["id"]: u for u in updates if u["attributes"]["type"] == "Account"}
+    for step in creating:
+        crm_id = step.request.body["newAccount"]["crmId"]
+        assert written[crm_id]["Zuora_Account_Number__c"] == accounts[crm_id].zuora.account_number
 
 
 def test_a_later_plan_takes_the_contacts_an_order_gave_its_new_account_as_its_defaults(

@@ -222,8 +222,11 @@ class Executor:
         for step in plan.steps:
             by_record[_record_key(step.record)].append(step.step_id)
 
+        # accounts created inside an order (newAccount): a record of their own, with that order's outcome
+        inline_accounts = {s.step_id: a for s in plan.steps if (a := _account_created_by(s)) is not None}
+
         fixed = results_without_steps(plan, started)
-        counter = ProgressCounter(planned=len(fixed) + len(by_record))
+        counter = ProgressCounter(planned=len(fixed) + len(by_record) + len(inline_accounts))
         self._emit(EventKind.STARTED, counter)
         for result in fixed:
             counter.record_done(result, was_running=False)
@@ -252,6 +255,12 @@ class Executor:
                 counter.record_done(record_result, was_running=key in running_records)
                 running_records.discard(key)
                 pending_events.append((EventKind.RECORD, record_result))
+            account = inline_accounts.get(result.step.step_id)
+            if account is not None:
+                account_result = _account_result(account, result)
+                results.append(account_result)
+                counter.record_done(account_result, was_running=False)
+                pending_events.append((EventKind.RECORD, account_result))
 
         with ThreadPoolExecutor(max_workers=self.options.pool_size(), thread_name_prefix="zuora-write") as pool:
             in_flight: dict[Future[StepResult], PlanStep] = {}
@@ -494,6 +503,24 @@ _STATUS_OF = {
     StepState.UPDATED: RecordStatus.UPDATED,
     StepState.FOUND: RecordStatus.ALREADY_IN_ZUORA,
 }
+
+
+def _account_created_by(step: PlanStep) -> RecordRef | None:
+    """The Salesforce account an order step creates with ``newAccount`` (found by its CRM ID)."""
+    new_account = step.request.body.get("newAccount") if step.kind is StepKind.CREATE_ORDER else None
+    if not isinstance(new_account, dict) or not new_account.get("crmId"):
+        return None
+    return RecordRef(object="Account", id=str(new_account["crmId"]), label=str(new_account.get("name") or ""))
+
+
+def _account_result(account: RecordRef, order: StepResult) -> RecordResult:
+    """The result of an account created by ``order``: that order's outcome, with the account's number."""
+    result = _record_result(account, [order])
+    keys = ZuoraKeys(account_number=result.zuora.account_number)
+    message = result.message
+    if result.status is RecordStatus.CREATED:
+        message = f"created by order {order.step.record.label or order.step.record.id}"
+    return result.model_copy(update={"zuora": keys, "message": message})
 
 
 def _record_result(record: RecordRef, steps: Iterable[StepResult]) -> RecordResult:
