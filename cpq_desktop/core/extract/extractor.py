@@ -17,6 +17,7 @@ record. Above a configurable number of orders the same queries run through Bulk 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -371,9 +372,12 @@ class _Run:
 
     def _compact(self, raw: dict[str, Any]) -> None:
         """Replace, in place, each ``attributes`` of ``raw`` and its nested parents by the shared one of its
-        type: only the type is ever read, and a URL per record and per parent was a third of the graph."""
+        type (only the type is ever read, and a URL per record and per parent was a third of the graph), and
+        each text by one shared copy (ids, dates and picklist values repeat across thousands of records)."""
         for key, value in raw.items():
-            if key == "attributes":
+            if type(value) is str:
+                raw[key] = sys.intern(value)
+            elif key == "attributes":
                 if isinstance(value, Mapping) and isinstance(value.get("type"), str):
                     sobject = value["type"]
                     raw[key] = self._attributes.setdefault(sobject, {"type": sobject})
