@@ -26,17 +26,20 @@ from pathlib import Path
 from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
 
-def _phases(jsonl: Path) -> tuple[float, float]:
-    """Seconds from the run's start to its plan, and to its end (the run log's ``t``)."""
+def _phases(jsonl: Path) -> tuple[float, float, int]:
+    """Seconds from the run's start to its plan and to its end (the run log's ``t``), and the Salesforce
+    orders in scope (new business plus the amendments and renewals the generator adds)."""
     planned = finished = 0.0
+    in_scope = 0
     with jsonl.open(encoding="utf-8") as lines:
         for line in lines:
             event = json.loads(line)
             if event["kind"] == "plan":
                 planned = float(event["t"])
+                in_scope = int(event.get("counts", {}).get("orders_in_scope", 0))
             elif event["kind"] == "run_finished":
                 finished = float(event["t"])
-    return planned, finished
+    return planned, finished, in_scope
 
 
 def main() -> int:
@@ -100,7 +103,11 @@ def main() -> int:
             writes = int(db.execute("SELECT COUNT(*) FROM intents").fetchone()[0])
             orders_written = int(db.execute("SELECT COUNT(*) FROM intents WHERE step_id LIKE 'order:%'").fetchone()[0])
     floor = math.ceil(writes / args.zuora_concurrency) * args.latency_ms / 1000
-    orders = max(1, args.orders)
+    planned, finished, in_scope = phases
+    # "Per order" is per Salesforce order synced: --orders N asks for N new-business orders, and the
+    # generator adds their amendments and renewals, each an order of its own.
+    orders = max(1, in_scope or args.orders)
+    print(f"Salesforce orders:    {in_scope} in scope ({args.orders} new business + amendments and renewals)")
     print(f"records:              {json.dumps(summary['counts'])}")
     print(f"wall time:            {wall:.2f} s (sync process, planning included)")
     print(f"Zuora writes:         {writes} ({orders_written} order requests)")
@@ -110,7 +117,6 @@ def main() -> int:
     print(f"floor:                {floor:.2f} s = ceil({writes} / {args.zuora_concurrency}) × {args.latency_ms:.0f} ms")
     print(f"ratio to the floor:   {wall / floor:.2f}" if floor else "ratio to the floor:   n/a (no writes)")
     print(f"time per order:       {wall / orders * 1000:.1f} ms")
-    planned, finished = phases
     print(f"phases:               start+plan {planned:.2f} s, execute {finished - planned:.2f} s (from run.jsonl)")
     execute = finished - planned
     print(f"execute / floor:      {execute / floor:.2f}" if floor else "execute / floor:      n/a")
