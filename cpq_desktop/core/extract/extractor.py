@@ -73,7 +73,9 @@ class ExtractionSettings(BaseModel):
     bulk_threshold: int = Field(default=5000, ge=0, description="use Bulk API 2.0 above this many orders")
     max_ids_per_query: int = Field(default=500, ge=1, description="largest IN list of a REST query")
     bulk_max_ids_per_query: int = Field(default=4000, ge=1, description="largest IN list of a Bulk query")
-    bulk_poll_wait_s: int = Field(default=2, ge=0, description="seconds between Bulk job status polls")
+    bulk_poll_wait_s: float = Field(
+        default=0.5, ge=0, description="seconds before the first Bulk job status poll (simple-salesforce backs off)"
+    )
     retries: int = Field(default=2, ge=0, description="repeats of a read after a dropped connection or a 5xx")
     retry_backoff_s: float = Field(default=0.5, ge=0, description="wait before the first repeat (doubling)")
 

@@ -60,7 +60,7 @@ class QueryRunner:
         bulk: bool,
         api_version: str,
         max_ids: int,
-        bulk_poll_wait_s: int,
+        bulk_poll_wait_s: float,
         progress: Progress | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> None:

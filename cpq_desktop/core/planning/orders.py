@@ -448,8 +448,9 @@ class OrderPlanner:
         for number_, group in by_subscription.items():
             work = self._work_for(group[0].line)
             anchors = ctx.subscription_anchors.get(number_, {c.anchor for c in group})
-            zero = {c.anchor for c in group if c.new_quantity <= 0} | ctx.closed_anchors
-            if anchors <= zero:
+            zero = {c.anchor for c in group if c.new_quantity <= 0}
+            # closed_anchors grows with the plan: test membership, never copy it per subscription
+            if all(a in zero or a in ctx.closed_anchors for a in anchors):
                 date = str(self.order.get("EffectiveDate"))
                 work.actions.append(
                     {
@@ -753,7 +754,9 @@ def split_order(
 def plan_order(ctx: PlanContext, order: Record) -> None:
     """Plan ``order``; a failure reports it (and undoes its half-planned steps), the rest goes on."""
     order_ref = ref("Order", order, "OrderNumber")
-    before = set(ctx.steps)
+    # steps are only ever added while an order is planned: its own are those after this mark (a set of
+    # every step so far, per order, made planning quadratic in the scope's size)
+    mark = len(ctx.steps)
     try:
         validate_order(ctx, order, ctx.graph.items_of(str(order["Id"])))
         account_id = order.get("AccountId")
@@ -764,13 +767,13 @@ def plan_order(ctx: PlanContext, order: Record) -> None:
             )
         OrderPlanner(ctx, order).plan()
     except RecordFailed as exc:
-        _undo(ctx, before)
+        _undo(ctx, mark)
         ctx.fail(order_ref, exc.error_class, exc.message)
     except HeldBackError as exc:
-        _undo(ctx, before)
+        _undo(ctx, mark)
         ctx.hold(order_ref, exc.reason, exc.blocked_by)
 
 
-def _undo(ctx: PlanContext, before: set[str]) -> None:
-    for step_id in [s for s in ctx.steps if s not in before]:
+def _undo(ctx: PlanContext, mark: int) -> None:
+    for step_id in list(ctx.steps)[mark:]:
         del ctx.steps[step_id]
