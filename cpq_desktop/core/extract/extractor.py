@@ -46,6 +46,7 @@ from cpq_desktop.core.cpq.models import (
 from cpq_desktop.core.cpq.records import SfRecord
 from cpq_desktop.core.extract.describe import OrgDescribe, describe_for
 from cpq_desktop.core.extract.fields import ORGANIZATION_FIELDS, FieldPlanner, SelectPlan
+from cpq_desktop.core.extract.gc_pause import cyclic_gc_paused
 from cpq_desktop.core.extract.problems import ExtractionProblem
 from cpq_desktop.core.extract.queries import Progress, QueryRunner
 from cpq_desktop.core.extract.retry import RetryingCall
@@ -301,6 +302,12 @@ class Extractor:
         ``progress(step, done, total)`` is called after each batch; ``cancelled()`` is asked before each
         one, and a true answer stops the run with :class:`ExtractionCancelled`.
         """
+        with cyclic_gc_paused():
+            return self._extract(scope, progress, cancelled)
+
+    def _extract(
+        self, scope: Scope, progress: Progress | None, cancelled: Callable[[], bool] | None
+    ) -> ExtractionResult:
         calls_before = self.connection.api_calls
         resolver = self._runner(bulk=False, progress=progress, cancelled=cancelled)
         resolved = self._resolve(scope, resolver)

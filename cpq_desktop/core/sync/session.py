@@ -20,6 +20,7 @@ from simple_salesforce.exceptions import SalesforceError
 
 from cpq_desktop.core.config import paths
 from cpq_desktop.core.extract import AccountScope, ExtractionError, OrderScope, Scope
+from cpq_desktop.core.extract.gc_pause import cyclic_gc_paused
 from cpq_desktop.core.planning import plan_sync
 from cpq_desktop.core.planning.connections import Connections
 from cpq_desktop.core.runlog import RunLog
@@ -208,9 +209,14 @@ def _run(
             if cancel.is_set():
                 cancelled = True
                 break
-            plan = plan_sync(
-                connections.salesforce, client, profile=connections.profile, scope=scope, options=connections.options
-            )
+            with cyclic_gc_paused():  # the records and the plan stay alive: collections would only re-walk them
+                plan = plan_sync(
+                    connections.salesforce,
+                    client,
+                    profile=connections.profile,
+                    scope=scope,
+                    options=connections.options,
+                )
             plans.append(plan)
             log.event("plan", f"planned {scope.describe()}: {plan.counts}", counts=plan.counts)
             saved = save_catalog_steps(interrupted_dir, plan, run_id)
