@@ -241,3 +241,13 @@ def test_on_a_terminal_a_progress_line_updates_in_place(sandbox: Sandbox) -> Non
     assert shown.count("\r") > 3
     assert " records · " in shown
     assert "\nRun " in shown
+
+
+def test_a_failed_record_is_reported_with_the_commands_that_fix_it(sandbox: Sandbox) -> None:
+    plan = json.loads(run(sandbox, "--dry-run", "--json").stdout)
+    problem = next(p["record"] for p in plan["problems"] if p["record"]["object"] == "Order")
+    done = run(sandbox, "--order", problem["id"])
+    assert done.returncode == 3, done.stdout + done.stderr
+    run_id = done.stdout.split()[1].rstrip(":")
+    assert f"cpq-desktop logs show {run_id}" in done.stdout
+    assert f"cpq-desktop sync --sandbox {sandbox.data_dir} --retry-failed {run_id}" in done.stdout

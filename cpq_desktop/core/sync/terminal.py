@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 import threading
@@ -63,14 +64,24 @@ def _write_back_settings(connections: Connections, profile: str | None, forced: 
     return settings if settings.enabled or forced else None
 
 
-def _summary_text(summary: RunSummary) -> str:
+def _connection_flags(args: argparse.Namespace) -> str:
+    """The ``--sandbox DIR`` / ``--profile P`` of this command line, quoted so it can be pasted back."""
+    if getattr(args, "profile", None):
+        return f"--profile {shlex.quote(str(args.profile))}"
+    return f"--sandbox {shlex.quote(str(args.sandbox_dir))}"
+
+
+def _summary_text(summary: RunSummary, connection_flags: str) -> str:
     counts = ", ".join(f"{n} {s.label.lower()}" for s, n in summary.counts.items() if n)
     text = f"Run {summary.run_id}: {summary.status.label} — {counts or 'no records'} in {summary.duration_s:.1f} s"
     text += f" ({summary.zuora_calls} Zuora calls, {summary.salesforce_calls} Salesforce calls)"
     if summary.error:
         text += f"\n{summary.error}"
     if summary.failed:
-        text += f"\nRetry the failed records with: cpq-desktop sync ... --retry-failed {summary.run_id}"
+        text += (
+            f"\nSee what to fix with: cpq-desktop logs show {summary.run_id}"
+            f"\nThen retry only those records with: cpq-desktop sync {connection_flags} --retry-failed {summary.run_id}"
+        )
     return text
 
 
@@ -112,5 +123,5 @@ def run_from_command_line(connections: Connections, scope: Scope, args: argparse
     if args.json:
         sys.stdout.write(json.dumps(summary.to_json_dict(), indent=2) + "\n")
     else:
-        (sys.stderr if summary.error else sys.stdout).write(_summary_text(summary) + "\n")
+        (sys.stderr if summary.error else sys.stdout).write(_summary_text(summary, _connection_flags(args)) + "\n")
     return int(summary.exit_code)
