@@ -24,12 +24,13 @@ _MODELS = (
     ("POST", "/v1/accounts", "CreateAccountRequest"),
     ("POST", "/v1/contacts", "CreateContactRequest"),
     ("PUT", "/v1/accounts/", "UpdateAccountRequest"),
+    ("PUT", "/v1/contacts/", "UpdateContactRequest"),
     ("POST", "/v1/object/product-rate-plan-charge", "CreateProductRatePlanChargeRequest"),
     ("POST", "/v1/object/product-rate-plan", "CreateProductRatePlanRequest"),
     ("POST", "/v1/object/product", "CreateProductRequest"),
 )
 # bodies where custom fields are top-level properties (not in the SDK schema)
-_TOP_LEVEL_CUSTOM = {"CreateAccountRequest", "UpdateAccountRequest", "CreateContactRequest"}
+_TOP_LEVEL_CUSTOM = {"CreateAccountRequest", "UpdateAccountRequest", "CreateContactRequest", "UpdateContactRequest"}
 _SAMPLE_OUTPUTS = {
     "Id": "8ad08c0f7f54e6b5017f6af6b0fa5b44",
     "accountId": "8ad087d2909293cb0190964171da0999",

@@ -446,7 +446,8 @@ class _Run:
         self._item_schedules()
         if self.resolved.account_ids:
             self._accounts(self.resolved.account_ids)
-            self._contacts(self.resolved.account_ids)
+        # the orders' accounts' other contacts are synced under them too (connector-spec §2.1)
+        self._contacts(sorted({*self.resolved.account_ids, *(o.account_id for o in self.graph.orders.values())}))
         self._parent_accounts()
         self._catalog()
         self._price_book()

@@ -1,5 +1,5 @@
 """Accounts (connector-spec §2.1, §4.2): found by CRM ID, created when missing (parents first), updated
-when the mapped basics differ from Zuora's.
+when any mapped field differs from Zuora's.
 
 An account the plan creates is referred to by placeholders (``${account:001…:accountNumber}``) until the
 executor has created it; an account Zuora already has by its number.
@@ -11,6 +11,7 @@ from typing import Any
 
 from cpq_desktop.core.mapping import pairs
 from cpq_desktop.core.mapping.model import ZUORA_CUSTOM_SUFFIX
+from cpq_desktop.core.planning.changes import changed_fields, words
 from cpq_desktop.core.planning.contact_defaults import account_address_key, default_from_order
 from cpq_desktop.core.planning.context import HeldBackError, PlanContext, RecordFailed, ref
 from cpq_desktop.core.sync.plan import (
@@ -193,32 +194,62 @@ def _for_orders(body: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
+# set only when an account is created: the linking key, Zuora's own number, the currency (Zuora cannot change
+# it) and the bill cycle day (connector-spec §2.1: "default 1 for new accounts")
+_CREATE_ONLY = ("crmId", "accountNumber", "currency", "billCycleDay")
+# request name -> Object Query name, where they differ
+_QUERY_NAMES = {"salesRep": "salesRepName"}
+_ACCOUNT_CONTACTS = {"billToContact": "bill_to_id", "soldToContact": "sold_to_id"}
+
+
 def plan_account_update(ctx: PlanContext, account_id: str) -> None:
-    """An update of an existing account whose mapped name, notes or sales rep changed in Salesforce."""
+    """An update of an existing account when any field the mapping maps for it differs from what Zuora holds
+    (connector-spec §4.2: "Found -> update it"); the body carries the changed fields only."""
     existing = ctx.zuora.accounts.get(account_id)
     record = ctx.graph.get("Account", account_id)
     step_id = f"account-update:{account_id}"
     if existing is None or record is None or step_id in ctx.steps:
         return
     try:
-        mapped = ctx.apply(pairs.ACCOUNT.id, record)
-    except RecordFailed:
-        return  # the account exists in Zuora; a mapping problem there only blocks the update
-    current = {"name": existing.name, "notes": existing.notes, "salesRep": existing.sales_rep}
-    changes = {k: mapped[k] for k in current if k in mapped and mapped[k] != current[k] and mapped[k] is not None}
-    if not changes:
+        with ctx.collecting() as dependencies:
+            mapped = ctx.apply(pairs.ACCOUNT.id, record)
+    except (RecordFailed, HeldBackError):
+        return  # the account exists in Zuora; a problem mapping it only blocks the update
+    plain = {k: v for k, v in mapped.items() if k not in _ACCOUNT_CONTACTS}
+    changes = changed_fields(plain, existing.fields, _QUERY_NAMES, _CREATE_ONLY)
+    body: dict[str, Any] = {key: new for key, (_, new) in changes.items()}
+    reasons = words(changes)
+    for key, attribute in _ACCOUNT_CONTACTS.items():
+        contact = mapped.get(key)
+        row = ctx.zuora.contact_rows.get(getattr(existing, attribute) or "")
+        if not isinstance(contact, dict) or row is None or not _is_account_address(row):
+            continue
+        contact_changes = changed_fields(contact, row, {})
+        if contact_changes:
+            body[key] = _accounts_contact(contact)  # Zuora wants the whole contact (names included)
+            reasons += words(contact_changes, f"{key}.")
+    if not body:
         return
-    words = ", ".join(f"{k} {current[k]!r} → {v!r}" for k, v in changes.items())
     ctx.add_step(
         PlanStep(
             step_id=step_id,
             kind=StepKind.UPDATE_ACCOUNT,
             record=ref("Account", record, "Name"),
-            request=Request(method="PUT", path=f"/v1/accounts/{existing.number}", body=changes),
-            reason=f"account {existing.number} changed in Salesforce: {words}",
+            request=Request(method="PUT", path=f"/v1/accounts/{existing.number}", body=body),
+            reason=f"account {existing.number} changed in Salesforce: {', '.join(reasons)}",
+            depends_on=dependencies,
             lookup=ResultLookup(kind=LookupKind.CRM_ID, value=account_id),
+            placeholders=placeholders_in(body),
         )
     )
+
+
+def _is_account_address(row: dict[str, Any]) -> bool:
+    """Whether the account's Bill To / Sold To in Zuora is the one built from the account's address
+    ("<account name>_billTo"), not a Salesforce contact or an order's address chosen as the default inside
+    the order that created the account (that contact's own update, or its order, decides it)."""
+    first_name = str(row.get("firstName") or "")
+    return first_name.endswith(("_billTo", "_soldTo")) and not (row.get("crmId__c") or row.get("crmOrderId__c"))
 
 
 def parent_account_id(ctx: PlanContext, record: dict[str, Any]) -> str | None:

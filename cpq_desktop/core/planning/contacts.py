@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from cpq_desktop.core.mapping import pairs
-from cpq_desktop.core.planning.accounts import account_ref, contact_account
+from cpq_desktop.core.planning.accounts import account_ref, account_step_id, contact_account
+from cpq_desktop.core.planning.changes import changed_fields, words
 from cpq_desktop.core.planning.contact_defaults import (
     NAME_LIMIT,
     ROLES,
@@ -140,3 +141,77 @@ def _linked_contact(
         f"(no contact has crmId__c {contact_id_})",
         contact_id_,
     )
+
+
+def plan_other_contacts(ctx: PlanContext, account_ids: list[str]) -> None:
+    """The other Salesforce contacts of the accounts (not their Bill To / Sold To), created under them when
+    Zuora lacks them (connector-spec §2.1) — once the account is in Zuora or created by the plan."""
+    wanted = set(account_ids)
+    for contact in ctx.graph.all("Contact"):
+        account_id = str(contact.get("AccountId") or "")
+        contact_id_ = str(contact.get("Id") or "")
+        if account_id not in wanted or contact_id_ in ctx.zuora.contacts or f"contact:{contact_id_}" in ctx.steps:
+            continue
+        created = (
+            account_id in ctx.zuora.accounts
+            or account_step_id(account_id) in ctx.steps
+            or ctx.inline_accounts.get(account_id) in ctx.steps
+        )
+        if not created or any(is_default(ctx, account_id, role, ("contact", contact_id_)) for role in ROLES):
+            continue
+        name = contact.get("Name") or " ".join(str(contact.get(k) or "") for k in ("FirstName", "LastName")).strip()
+        record = ref("Contact", {**contact, "Name": name}, "Name")
+        try:
+            values = _for_contacts_api(ctx.apply(pairs.CONTACT.id, contact))
+        except RecordFailed as exc:
+            ctx.fail(record, exc.error_class, exc.message)
+            continue
+        account = ctx.graph.get("Account", account_id) or {}
+        with ctx.collecting():
+            account_key, account_value = contact_account(ctx, account_id)
+            body = {account_key: account_value, **values}
+            body.setdefault("crmId__c", contact_id_)
+            _step(
+                ctx,
+                f"contact:{contact_id_}",
+                record,
+                body,
+                f"contact {name or contact_id_} of account {account.get('Name') or account_id!r} is not in Zuora "
+                f"(no contact has crmId__c {contact_id_})",
+                contact_id_,
+            )
+
+
+def plan_contact_updates(ctx: PlanContext) -> None:
+    """An update of each contact Zuora has (found by ``crmId__c``) whose mapped fields differ from Zuora's
+    (connector-spec §2.1: updates cover the account's Bill To / Sold To and the contacts used on orders)."""
+    for contact in ctx.graph.all("Contact"):
+        contact_id_ = str(contact.get("Id") or "")
+        zuora_id = ctx.zuora.contacts.get(contact_id_)
+        row = ctx.zuora.contact_rows.get(zuora_id or "")
+        if zuora_id is None or row is None:
+            continue
+        try:
+            mapped = ctx.apply(pairs.CONTACT.id, contact)
+        except RecordFailed:
+            continue  # the contact exists in Zuora; a problem mapping it only blocks the update
+        # the linking key stays as Zuora has it (contacts created inside an order carry none)
+        changes = changed_fields(mapped, row, {}, ("crmId__c",))
+        if not changes:
+            continue
+        name = contact.get("Name") or " ".join(str(contact.get(k) or "") for k in ("FirstName", "LastName")).strip()
+        ctx.add_step(
+            PlanStep(
+                step_id=f"contact-update:{contact_id_}",
+                kind=StepKind.UPDATE_CONTACT,
+                record=ref("Contact", {**contact, "Name": name}, "Name"),
+                request=Request(
+                    method="PUT",
+                    path=f"/v1/contacts/{zuora_id}",
+                    body=_for_contacts_api({k: new for k, (_, new) in changes.items()}),
+                ),
+                reason=f"contact {name or contact_id_} changed in Salesforce: {', '.join(words(changes))}",
+                lookup=ResultLookup(kind=LookupKind.CONTACT, value=contact_id_),
+                outputs=["id"],
+            )
+        )

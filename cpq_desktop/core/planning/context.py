@@ -55,6 +55,7 @@ class ZuoraState:
     products: dict[str, CatalogProduct] = field(default_factory=dict)  # by SKU
     existing_orders: set[str] = field(default_factory=set)
     contacts: dict[str, str] = field(default_factory=dict)  # Zuora contact id by crmId__c
+    contact_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # Object Query rows by Zuora id
     order_contacts: dict[tuple[str, str], str] = field(default_factory=dict)  # by (Order Id, _billTo|_soldTo)
     rate_plans: dict[str, tuple[ZuoraAccount, ZuoraSubscription, ZuoraRatePlan]] = field(default_factory=dict)
 

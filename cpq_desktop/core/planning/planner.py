@@ -30,7 +30,7 @@ from cpq_desktop.core.mapping.model import MappingFile
 from cpq_desktop.core.mapping.tiers import TierBounds
 from cpq_desktop.core.planning.accounts import account_ref, ensure_account, parent_account_id, plan_account_update
 from cpq_desktop.core.planning.catalog import active_currencies, product_charge, usage_charge, usage_placeholder_tier
-from cpq_desktop.core.planning.contacts import contact_id
+from cpq_desktop.core.planning.contacts import contact_id, plan_contact_updates, plan_other_contacts
 from cpq_desktop.core.planning.context import HeldBackError, PlanContext, ZuoraState, ref
 from cpq_desktop.core.planning.graph import RecordGraph, graph_from_cpq
 from cpq_desktop.core.planning.orders import plan_order
@@ -216,6 +216,8 @@ def plan_graph(
         created = account_id in zuora.accounts or ctx.inline_accounts.get(account_id) in ctx.steps
         if not created and account_id in with_orders and account_id not in ctx.failed:
             _ensure_named(ctx, account_id)
+    plan_contact_updates(ctx)
+    plan_other_contacts(ctx, accounts)
     return SyncPlan(
         profile=profile,
         scope=scope,
@@ -245,6 +247,7 @@ def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
     crm_of = {a.id: crm_id for crm_id, a in state.accounts.items()}
     unlinked: dict[str, list[Record]] = {}
     for contact in lookups.contacts_of_accounts(a.id for a in state.accounts.values()):
+        state.contact_rows[str(contact["id"])] = contact
         if contact.get("crmId__c"):
             state.contacts.setdefault(str(contact["crmId__c"]), str(contact["id"]))
         elif contact.get("crmOrderId__c"):

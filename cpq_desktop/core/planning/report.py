@@ -7,6 +7,7 @@ from cpq_desktop.core.sync.plan import StepKind, SyncPlan
 _KIND_WORDS = {
     StepKind.CREATE_ACCOUNT: "accounts to create",
     StepKind.UPDATE_ACCOUNT: "accounts to update",
+    StepKind.UPDATE_CONTACT: "contacts to update",
     StepKind.CREATE_CONTACT: "contacts",
     StepKind.CREATE_PRODUCT: "products",
     StepKind.CREATE_PRODUCT_RATE_PLAN: "rate plans",

@@ -417,7 +417,9 @@ class Executor:
         except (ZuoraOutcomeUnknown, ZuoraConnectionError) as exc:
             return self._unanswered(step, body, key, exc)
         self.ledger.finish(self.profile, key, IntentState.SUCCEEDED, {"outputs": outputs})
-        state = StepState.UPDATED if step.kind is StepKind.UPDATE_ACCOUNT else StepState.CREATED
+        state = (
+            StepState.UPDATED if step.kind in (StepKind.UPDATE_ACCOUNT, StepKind.UPDATE_CONTACT) else StepState.CREATED
+        )
         ids = [response.request_id] if response.request_id else []
         return StepResult(step, state, outputs, message=step.reason, request_ids=ids, wrote=True)
 
@@ -487,6 +489,8 @@ class Executor:
         outputs = outputs_from_answer(kind, response.body)
         if kind is StepKind.UPDATE_ACCOUNT:
             outputs.setdefault("accountNumber", str(request["path"]).rsplit("/", 1)[-1])
+        if kind is StepKind.UPDATE_CONTACT:
+            outputs.setdefault("id", str(request["path"]).rsplit("/", 1)[-1])
         return outputs
 
 

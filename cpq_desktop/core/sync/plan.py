@@ -42,6 +42,7 @@ class StepKind(StrEnum):
     CREATE_ACCOUNT = "create_account"
     UPDATE_ACCOUNT = "update_account"
     CREATE_CONTACT = "create_contact"
+    UPDATE_CONTACT = "update_contact"
     CREATE_PRODUCT = "create_product"
     CREATE_PRODUCT_RATE_PLAN = "create_product_rate_plan"
     CREATE_PRODUCT_RATE_PLAN_CHARGE = "create_product_rate_plan_charge"

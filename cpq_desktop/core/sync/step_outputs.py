@@ -55,7 +55,7 @@ def keys_from_outputs(kind: StepKind, outputs: Outputs) -> ZuoraKeys:
         return ZuoraKeys(
             account_number=str(outputs.get("accountNumber") or ""), account_id=str(outputs.get("accountId") or "")
         )
-    if kind is StepKind.CREATE_CONTACT:
+    if kind in (StepKind.CREATE_CONTACT, StepKind.UPDATE_CONTACT):
         return ZuoraKeys(contact_ids=[str(outputs["id"])] if outputs.get("id") else [])
     if kind is StepKind.CREATE_PRODUCT:
         return ZuoraKeys(product_id=str(outputs.get("Id") or ""))

@@ -73,6 +73,8 @@ class ZuoraAccount:
     bill_to_id: str | None
     sold_to_id: str | None
     subscriptions: list[ZuoraSubscription] = field(default_factory=list)
+    # every field Object Query returned (custom fields included), to compare with the mapped account
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,6 +214,7 @@ def _account(row: dict[str, Any]) -> ZuoraAccount:
         parent_id=_text(row, "parentId"),
         bill_to_id=_text(row, "billToId"),
         sold_to_id=_text(row, "soldToId"),
+        fields={k: v for k, v in row.items() if k != "subscriptions"},
     )
     for sub in row.get("subscriptions") or []:
         subscription = ZuoraSubscription(
