@@ -169,7 +169,7 @@ def test_500_orders_under_429_5xx_drops_lost_answers_and_token_expiry_land_exact
     tenant.clear_faults()
     assert expired.is_set()
     seen = Counter(e.status for e in big_env.exchanges)
-    assert seen[429] > 20
+    assert seen[429] >= 5  # injected (a share of the 8% errors) and real: 10 workers against a limit of 6
     assert seen[401] >= 1
     assert seen[None] > 20
     assert sum(seen[s] for s in (500, 502, 503, 504)) > 20
