@@ -78,9 +78,27 @@ def _add_mapping_parser(commands: Any) -> None:
     export.set_defaults(handler=_mapping_export_default)
     validate = mapping_commands.add_parser("validate", help="check a mapping file; exit 1 with one line per problem")
     validate.add_argument("file", type=Path, metavar="FILE")
-    validate.add_argument("--profile", metavar="P", help="check it under this profile's connector options")
+    live = validate.add_mutually_exclusive_group()
+    live.add_argument(
+        "--profile",
+        metavar="P",
+        help="check it under this profile's connector options and against its org's live describe metadata",
+    )
+    live.add_argument(
+        "--sandbox",
+        dest="sandbox_dir",
+        type=Path,
+        metavar="DIR",
+        help="check it against the describe metadata of the sandbox org serving from DIR (sandbox.json)",
+    )
     validate.add_argument(
-        "--describe-dir", type=Path, metavar="DIR", help="also check it against saved describe JSON (DIR/<Object>.json)"
+        "--describe-dir",
+        type=Path,
+        metavar="DIR",
+        help="check it against saved describe JSON (DIR/<Object>.json) instead of a live org",
+    )
+    validate.add_argument(
+        "--offline", action="store_true", help="with --profile: apply its connector options only, do not log in"
     )
     validate.set_defaults(handler=_mapping_validate)
 
@@ -314,8 +332,29 @@ def _mapping_validate(args: argparse.Namespace) -> int:
         options = profile_options(args.profile) if args.profile else None
     except MappingCommandError as exc:
         return _fail(str(exc))
-    lookup = describe_dir_lookup(args.describe_dir) if args.describe_dir else None
-    problems = validate_file(args.file, lookup, options=options)
+    if args.describe_dir or args.offline or not (args.profile or args.sandbox_dir):
+        lookup = describe_dir_lookup(args.describe_dir) if args.describe_dir else None
+        problems = validate_file(args.file, lookup, options=options)
+    else:
+        from cpq_desktop.core.planning.connections import (
+            ConnectionSetupError,
+            LoginFailedError,
+            open_profile,
+            open_sandbox,
+        )
+        from cpq_desktop.core.salesforce.describe import live_describe_lookup
+
+        try:
+            connections = open_sandbox(args.sandbox_dir) if args.sandbox_dir else open_profile(args.profile)
+        except ConnectionSetupError as exc:
+            return _fail(str(exc))
+        except LoginFailedError as exc:
+            print(f"cpq-desktop: {exc}", file=sys.stderr)
+            return EXIT_CONNECT
+        try:
+            problems = validate_file(args.file, live_describe_lookup(connections.salesforce), options=options)
+        finally:
+            connections.close()
     for problem in problems:
         print(f"{args.file}: {problem}".replace("\n", " "), file=sys.stderr)
     if problems:

@@ -94,12 +94,12 @@ def test_validate_under_a_profiles_connector_options(tmp_path: Path, capsys: pyt
         {"schema_version": 1, "sections": {"Opportunity->Order": [{"target": "Stage__c", "source": "StageName"}]}},
     )
     assert main(["mapping", "validate", str(path)]) == 0
-    assert main(["mapping", "validate", str(path), "--profile", "eu"]) == 0
+    assert main(["mapping", "validate", str(path), "--profile", "eu", "--offline"]) == 0
     capsys.readouterr()
-    assert main(["mapping", "validate", str(path), "--profile", "Prod"]) == 1
+    assert main(["mapping", "validate", str(path), "--profile", "Prod", "--offline"]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert "used only with the connector option 'sync_opportunity_fields' on" in line
-    assert main(["mapping", "validate", str(path), "--profile", "Test"]) == 1
+    assert main(["mapping", "validate", str(path), "--profile", "Test", "--offline"]) == 1
     assert capsys.readouterr().err == "cpq-desktop: there is no profile named 'Test' (profiles: 'Prod', 'EU')\n"
 
 
@@ -126,3 +126,27 @@ def test_mapping_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
         main(["mapping"])
     assert exited.value.code == 1
     assert "the following arguments are required: SUBCOMMAND" in capsys.readouterr().err
+
+
+def test_validate_against_the_live_org_of_a_sandbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
+
+    sandbox = Sandbox(tmp_path / "sandbox", SandboxOptions(orders=1))
+    sandbox.start()
+    try:
+        good = _write(
+            tmp_path / "good.json",
+            {"schema_version": 1, "sections": {"Account->Account": [{"target": "notes", "source": "Description"}]}},
+        )
+        bad = _write(
+            tmp_path / "bad.json",
+            {"schema_version": 1, "sections": {"Account->Account": [{"target": "notes", "source": "Descripton"}]}},
+        )
+        assert main(["mapping", "validate", str(good), "--sandbox", str(tmp_path / "sandbox")]) == 0
+        capsys.readouterr()
+        assert main(["mapping", "validate", str(bad), "--sandbox", str(tmp_path / "sandbox")]) == 1
+        (line,) = capsys.readouterr().err.splitlines()
+        assert "Account has no field 'Descripton'" in line
+        assert main(["mapping", "validate", str(good), "--sandbox", str(tmp_path / "nowhere")]) == 1
+    finally:
+        sandbox.stop()
