@@ -43,6 +43,34 @@ def orders_charge_type(charge_type: str) -> str:
     return "OneTime" if compact.casefold() == "onetime" else compact
 
 
+def _add_catalog_step(
+    ctx: PlanContext,
+    *,
+    step_id: str,
+    kind: StepKind,
+    record: RecordRef,
+    path: str,
+    body: dict[str, Any],
+    reason: str,
+    lookup: ResultLookup,
+    depends_on: list[str],
+) -> None:
+    """One catalog CRUD create: the WSDL header that keeps the external ids, the created ``Id`` as output."""
+    ctx.add_step(
+        PlanStep(
+            step_id=step_id,
+            kind=kind,
+            record=record,
+            request=Request(method="POST", path=path, body=body, headers=dict(CRUD_HEADERS)),
+            reason=reason,
+            depends_on=depends_on,
+            lookup=lookup,
+            placeholders=placeholders_in(body),
+            outputs=["Id"],
+        )
+    )
+
+
 def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[str, str | None]:
     """(product id or placeholder, step creating it) for ``sku``."""
     existing = ctx.zuora.products.get(sku)
@@ -54,16 +82,16 @@ def _product_step(ctx: PlanContext, product: dict[str, Any], sku: str) -> tuple[
     body = ctx.apply(pairs.PRODUCT.id, product)
     body["SKU"] = sku
     step_id = f"catalog:product:{product['Id']}"
-    ctx.add_step(
-        PlanStep(
-            step_id=step_id,
-            kind=StepKind.CREATE_PRODUCT,
-            record=ref("Product2", product, "Name"),
-            request=Request(method="POST", path="/v1/object/product", body=body, headers=dict(CRUD_HEADERS)),
-            reason=f"no Zuora product has SKU {sku!r} (the Product Code of {product.get('Name')!r})",
-            lookup=ResultLookup(kind=LookupKind.SKU, value=sku),
-            outputs=["Id"],
-        )
+    _add_catalog_step(
+        ctx,
+        step_id=step_id,
+        kind=StepKind.CREATE_PRODUCT,
+        record=ref("Product2", product, "Name"),
+        path="/v1/object/product",
+        body=body,
+        reason=f"no Zuora product has SKU {sku!r} (the Product Code of {product.get('Name')!r})",
+        lookup=ResultLookup(kind=LookupKind.SKU, value=sku),
+        depends_on=[],
     )
     return token(step_id, "Id"), step_id
 
@@ -134,20 +162,16 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
         plan_body["ProductId"] = product_value
         _as_list(plan_body, "ExternalRatePlanIds")
         plan_step = f"catalog:prp:{product_id}"
-        ctx.add_step(
-            PlanStep(
-                step_id=plan_step,
-                kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
-                record=ref("Product2", product, "Name"),
-                request=Request(
-                    method="POST", path="/v1/object/product-rate-plan", body=plan_body, headers=dict(CRUD_HEADERS)
-                ),
-                reason=f"no Zuora rate plan has externally managed plan id {product_id} (product {name!r})",
-                depends_on=[product_step] if product_step else [],
-                lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=product_id),
-                placeholders=placeholders_in(plan_body),
-                outputs=["Id"],
-            )
+        _add_catalog_step(
+            ctx,
+            step_id=plan_step,
+            kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
+            record=ref("Product2", product, "Name"),
+            path="/v1/object/product-rate-plan",
+            body=plan_body,
+            reason=f"no Zuora rate plan has externally managed plan id {product_id} (product {name!r})",
+            lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=product_id),
+            depends_on=[product_step] if product_step else [],
         )
         charge_body = ctx.apply(pairs.PRODUCT_RATE_PLAN_CHARGE.id, product)
         charge_body["ProductRatePlanId"] = token(plan_step, "Id")
@@ -155,24 +179,17 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
         charge_body.setdefault("ProductRatePlanChargeTierData", _tier_data(ctx, product_id))
         if charge_body.get("ChargeType") != "Recurring":
             charge_body.pop("BillingTiming", None)
-        ctx.add_step(
-            PlanStep(
-                step_id=charge_step,
-                kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
-                record=ref("Product2", product, "Name"),
-                request=Request(
-                    method="POST",
-                    path="/v1/object/product-rate-plan-charge",
-                    body=charge_body,
-                    headers=dict(CRUD_HEADERS),
-                ),
-                reason=f"the new rate plan of {name!r} needs its charge ({charge_body.get('ChargeModel')}, "
-                f"{charge_body.get('ChargeType')})",
-                depends_on=[plan_step],
-                lookup=ResultLookup(kind=LookupKind.CHARGE_OF_PLAN, value=product_id),
-                placeholders=placeholders_in(charge_body),
-                outputs=["Id"],
-            )
+        _add_catalog_step(
+            ctx,
+            step_id=charge_step,
+            kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
+            record=ref("Product2", product, "Name"),
+            path="/v1/object/product-rate-plan-charge",
+            body=charge_body,
+            reason=f"the new rate plan of {name!r} needs its charge ({charge_body.get('ChargeModel')}, "
+            f"{charge_body.get('ChargeType')})",
+            lookup=ResultLookup(kind=LookupKind.CHARGE_OF_PLAN, value=product_id),
+            depends_on=[plan_step],
         )
     body = ctx.steps[charge_step].request.body
     return ChargeRef(
@@ -240,44 +257,32 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
             plan_body.setdefault("ActiveCurrencies", sorted({ctx.default_currency, ctx.currency_of(schedule)}))
         _as_list(plan_body, "ExternalRatePlanIds")
         plan_step = f"catalog:prp:{link_id}"
-        ctx.add_step(
-            PlanStep(
-                step_id=plan_step,
-                kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
-                record=_schedule_ref(link_id, plan_body),
-                request=Request(
-                    method="POST", path="/v1/object/product-rate-plan", body=plan_body, headers=dict(CRUD_HEADERS)
-                ),
-                reason=f"no Zuora rate plan has externally managed plan id {link_id} (usage plan "
-                f"{plan_body.get('Name')!r})",
-                depends_on=[product_step] if product_step else [],
-                lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=link_id),
-                placeholders=placeholders_in(plan_body),
-                outputs=["Id"],
-            )
+        _add_catalog_step(
+            ctx,
+            step_id=plan_step,
+            kind=StepKind.CREATE_PRODUCT_RATE_PLAN,
+            record=_schedule_ref(link_id, plan_body),
+            path="/v1/object/product-rate-plan",
+            body=plan_body,
+            reason=f"no Zuora rate plan has externally managed plan id {link_id} (usage plan "
+            f"{plan_body.get('Name')!r})",
+            lookup=ResultLookup(kind=LookupKind.EXTERNAL_PLAN_ID, value=link_id),
+            depends_on=[product_step] if product_step else [],
         )
         charge_body = ctx.apply(pairs.USAGE_PRODUCT_RATE_PLAN_CHARGE.id, linked)
         charge_body.pop("currency", None)
         charge_body["ProductRatePlanId"] = token(plan_step, "Id")
         charge_body.setdefault("UseDiscountSpecificAccountingCode", False)
-        ctx.add_step(
-            PlanStep(
-                step_id=charge_step,
-                kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
-                record=_schedule_ref(link_id, plan_body),
-                request=Request(
-                    method="POST",
-                    path="/v1/object/product-rate-plan-charge",
-                    body=charge_body,
-                    headers=dict(CRUD_HEADERS),
-                ),
-                reason=f"the new usage plan {plan_body.get('Name')!r} needs its charge "
-                f"({charge_body.get('ChargeModel')})",
-                depends_on=[plan_step],
-                lookup=ResultLookup(kind=LookupKind.CHARGE_OF_PLAN, value=link_id),
-                placeholders=placeholders_in(charge_body),
-                outputs=["Id"],
-            )
+        _add_catalog_step(
+            ctx,
+            step_id=charge_step,
+            kind=StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE,
+            record=_schedule_ref(link_id, plan_body),
+            path="/v1/object/product-rate-plan-charge",
+            body=charge_body,
+            reason=f"the new usage plan {plan_body.get('Name')!r} needs its charge ({charge_body.get('ChargeModel')})",
+            lookup=ResultLookup(kind=LookupKind.CHARGE_OF_PLAN, value=link_id),
+            depends_on=[plan_step],
         )
     body = ctx.steps[charge_step].request.body
     return (
