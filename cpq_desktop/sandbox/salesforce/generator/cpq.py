@@ -173,25 +173,8 @@ class CpqEngine:
         created = at_time(deal.start - timedelta(days=rng.randint(20, 60)), rng.randint(8, 17), rng.randint(0, 59))
         closed = at_time(deal.start - timedelta(days=rng.randint(2, 10)), rng.randint(9, 18), rng.randint(0, 59))
         pricebook = ctx.catalog.pricebooks[deal.pricebook]
-        opportunity = ctx.add(
-            "Opportunity",
-            {
-                "AccountId": account.ref,
-                "Name": f"{account.name} - New Business",
-                "StageName": "Closed Won",
-                "IsClosed": True,
-                "IsWon": True,
-                "CloseDate": iso_date(closed.date()),
-                "Type": "New Business",
-                "Probability": 100.0,
-                "CurrencyIsoCode": deal.currency,
-                "Pricebook2Id": pricebook,
-                "OwnerId": account.owner,
-                "SBQQ__Contracted__c": True,
-                "SBQQ__Ordered__c": True,
-                "SBQQ__Renewal__c": False,
-            },
-            at=created,
+        opportunity = self._won_opportunity(
+            "New Business", account, closed=closed.date(), currency=deal.currency, pricebook=pricebook, at=created
         )
         quote = self._quote(
             kind="Quote",
@@ -314,26 +297,14 @@ class CpqEngine:
         account = state.account
         remaining = months_between(effective, state.end) if state.end is not None else None
         created = at_time(effective - timedelta(days=rng.randint(5, 25)), rng.randint(8, 17), rng.randint(0, 59))
-        opportunity = ctx.add(
-            "Opportunity",
-            {
-                "AccountId": account.ref,
-                "Name": f"{account.name} - Amendment",
-                "StageName": "Closed Won",
-                "IsClosed": True,
-                "IsWon": True,
-                "CloseDate": iso_date(effective),
-                "Type": "Amendment",
-                "Probability": 100.0,
-                "CurrencyIsoCode": state.currency,
-                "Pricebook2Id": ctx.catalog.pricebooks[state.pricebook],
-                "OwnerId": account.owner,
-                "SBQQ__AmendedContract__c": state.contract,
-                "SBQQ__Contracted__c": True,
-                "SBQQ__Ordered__c": True,
-                "SBQQ__Renewal__c": False,
-            },
+        opportunity = self._won_opportunity(
+            "Amendment",
+            account,
+            closed=effective,
+            currency=state.currency,
+            pricebook=ctx.catalog.pricebooks[state.pricebook],
             at=created,
+            links={"SBQQ__AmendedContract__c": state.contract},
         )
         quote = self._quote(
             kind="Amendment",
@@ -428,26 +399,14 @@ class CpqEngine:
         end = term_end(start, term)
         account = state.account
         created = at_time(state.end - timedelta(days=rng.randint(45, 90)), rng.randint(8, 17), rng.randint(0, 59))
-        opportunity = ctx.add(
-            "Opportunity",
-            {
-                "AccountId": account.ref,
-                "Name": f"{account.name} - Renewal",
-                "StageName": "Closed Won",
-                "IsClosed": True,
-                "IsWon": True,
-                "CloseDate": iso_date(start - timedelta(days=rng.randint(1, 20))),
-                "Type": "Renewal",
-                "Probability": 100.0,
-                "CurrencyIsoCode": state.currency,
-                "Pricebook2Id": ctx.catalog.pricebooks[state.pricebook],
-                "OwnerId": account.owner,
-                "SBQQ__RenewedContract__c": state.contract,
-                "SBQQ__Renewal__c": True,
-                "SBQQ__Contracted__c": True,
-                "SBQQ__Ordered__c": True,
-            },
+        opportunity = self._won_opportunity(
+            "Renewal",
+            account,
+            closed=start - timedelta(days=rng.randint(1, 20)),
+            currency=state.currency,
+            pricebook=ctx.catalog.pricebooks[state.pricebook],
             at=created,
+            links={"SBQQ__RenewedContract__c": state.contract},
         )
         ctx.touch(
             state.contract,
@@ -1039,6 +998,40 @@ class CpqEngine:
                     },
                     at=stamp,
                 )
+
+    def _won_opportunity(
+        self,
+        kind: str,
+        account: AccountInfo,
+        *,
+        closed: date,
+        currency: str,
+        pricebook: Ref,
+        at: datetime,
+        links: dict[str, Any] | None = None,
+    ) -> Ref:
+        """The Closed Won opportunity of a contracted, ordered deal; ``links`` are its kind's own CPQ lookups."""
+        return self.ctx.add(
+            "Opportunity",
+            {
+                "AccountId": account.ref,
+                "Name": f"{account.name} - {kind}",
+                "StageName": "Closed Won",
+                "IsClosed": True,
+                "IsWon": True,
+                "CloseDate": iso_date(closed),
+                "Type": kind,
+                "Probability": 100.0,
+                "CurrencyIsoCode": currency,
+                "Pricebook2Id": pricebook,
+                "OwnerId": account.owner,
+                "SBQQ__Contracted__c": True,
+                "SBQQ__Ordered__c": True,
+                "SBQQ__Renewal__c": kind == "Renewal",
+                **(links or {}),
+            },
+            at=at,
+        )
 
     def _quote(
         self,
