@@ -239,16 +239,22 @@ def create_product(req: ZRequest) -> dict[str, Any]:
     store = req.store
     with store.transaction() as db:
         record = {**_standard(body), "Id": new_id(), "CustomFields": _custom(body)}
-        record["SKU"] = body.get("SKU") or _next_free(db, store, "products", "sku", "SKU-", "sku")
-        if not _unique(db, "products", "sku", record["SKU"], None):
-            raise errors.invalid_value(
-                RES_PRODUCT, f"SKU number '{record['SKU']}' is in conflict with the system generated SKU."
-            )
-        record["ProductNumber"] = body.get("ProductNumber") or _next_free(
-            db, store, "products", "number", "PC-", "product-number"
+        record["SKU"] = _unique_number(
+            db,
+            store,
+            body.get("SKU"),
+            ("products", "sku", "SKU-", "sku"),
+            RES_PRODUCT,
+            "SKU number '{}' is in conflict with the system generated SKU.",
         )
-        if not _unique(db, "products", "number", record["ProductNumber"], None):
-            raise errors.invalid_value(RES_PRODUCT, f"The product number '{record['ProductNumber']}' is already used.")
+        record["ProductNumber"] = _unique_number(
+            db,
+            store,
+            body.get("ProductNumber"),
+            ("products", "number", "PC-", "product-number"),
+            RES_PRODUCT,
+            "The product number '{}' is already used.",
+        )
         _stamp(record, created=True)
         cr.insert_product(db, store.next_number(db, "product-seq"), record)
     return _ok(record["Id"])
@@ -317,13 +323,14 @@ def create_plan(req: ZRequest) -> dict[str, Any]:
             )
         record = {**fields, "Id": new_id(), "CustomFields": _custom(body)}
         record.setdefault("ActiveCurrencies", [req.settings.default_currency])
-        record["ProductRatePlanNumber"] = fields.get("ProductRatePlanNumber") or _next_free(
-            db, store, "product_rate_plans", "number", "PRP-", "plan-number"
+        record["ProductRatePlanNumber"] = _unique_number(
+            db,
+            store,
+            fields.get("ProductRatePlanNumber"),
+            ("product_rate_plans", "number", "PRP-", "plan-number"),
+            RES_PRODUCT_RATE_PLAN,
+            "The rate plan number '{}' is already used.",
         )
-        if not _unique(db, "product_rate_plans", "number", record["ProductRatePlanNumber"], None):
-            raise errors.invalid_value(
-                RES_PRODUCT_RATE_PLAN, f"The rate plan number '{record['ProductRatePlanNumber']}' is already used."
-            )
         _stamp(record, created=True)
         cr.insert_plan(db, store.next_number(db, "plan-seq"), record)
     return _ok(record["Id"])
@@ -465,13 +472,14 @@ def create_charge(req: ZRequest) -> dict[str, Any]:
             record.setdefault("BillingTiming", "In Advance")
         record["Id"] = new_id()
         record["CustomFields"] = _custom(body)
-        record["ProductRatePlanChargeNumber"] = fields.get("ProductRatePlanChargeNumber") or _next_free(
-            db, store, "product_rate_plan_charges", "number", "PRPC-", "charge-number"
+        record["ProductRatePlanChargeNumber"] = _unique_number(
+            db,
+            store,
+            fields.get("ProductRatePlanChargeNumber"),
+            ("product_rate_plan_charges", "number", "PRPC-", "charge-number"),
+            res,
+            "The charge number '{}' is already used.",
         )
-        if not _unique(db, "product_rate_plan_charges", "number", record["ProductRatePlanChargeNumber"], None):
-            raise errors.invalid_value(
-                res, f"The charge number '{record['ProductRatePlanChargeNumber']}' is already used."
-            )
         _stamp(record, created=True)
         cr.insert_charge(db, store.next_number(db, "charge-seq"), record)
     return _ok(record["Id"])
@@ -523,6 +531,23 @@ def _stamp(record: dict[str, Any], *, created: bool = False) -> None:
     if created:
         record["CreatedDate"] = stamp
     record["UpdatedDate"] = stamp
+
+
+def _unique_number(
+    db: sqlite3.Connection,
+    store: TenantStore,
+    given: Any,
+    numbering: tuple[str, str, str, str],
+    resource: int,
+    taken_message: str,
+) -> str:
+    """The number the client gave, or the next free one of ``numbering`` (table, column, prefix, counter);
+    a given number already in use is refused with ``taken_message`` (``{}`` is the number)."""
+    table, column, prefix, counter = numbering
+    number = str(given) if given else _next_free(db, store, table, column, prefix, counter)
+    if not _unique(db, table, column, number, None):
+        raise errors.invalid_value(resource, taken_message.format(number))
+    return number
 
 
 def _next_free(db: sqlite3.Connection, store: TenantStore, table: str, column: str, prefix: str, counter: str) -> str:
