@@ -16,6 +16,7 @@ from cpq_desktop.core.extract import (
     Scope,
     UnsyncedScope,
 )
+from cpq_desktop.core.extract.describe import describe_for
 from cpq_desktop.core.extract.soql import to18
 from tests.core.extract_fixtures import SCOPE_ORDERS, ExtractOrg, sync_order
 
@@ -24,7 +25,8 @@ def test_unsynced_scope_is_every_activated_order_without_a_synced_status_in_one_
     connection = big_org.connect()
     before = connection.api_calls
     resolved, problems = Extractor(connection).resolve(UnsyncedScope())
-    assert connection.api_calls - before == 1
+    # one query, besides the describes the extraction needs anyway (which account links the org has)
+    assert connection.api_calls - before == 1 + len(describe_for(connection).described)
     assert problems == []
     assert resolved.order_ids == sync_order(big_org)[:SCOPE_ORDERS]
     assert len(resolved.order_ids) == SCOPE_ORDERS
@@ -104,7 +106,7 @@ def test_changed_since_scope_compares_system_modstamp_in_utc(big_org: ExtractOrg
     connection = big_org.connect()
     before = connection.api_calls
     resolved, _ = Extractor(connection).resolve(ChangedSinceScope(since=since))
-    assert connection.api_calls - before == 1
+    assert connection.api_calls - before == 1 + len(describe_for(connection).described)
     assert resolved.order_ids == [r["Id"] for r in expected]
     assert 0 < len(resolved.order_ids) < len(stamps)
 

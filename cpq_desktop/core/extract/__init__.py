@@ -2,6 +2,7 @@
 
 - :mod:`.scope` — what to sync (orders, accounts, unsynced orders, orders changed since);
 - :mod:`.extractor` — scope resolution and the extraction itself;
+- :mod:`.scope_parts` — a resolved scope split into parts read, planned and written one after another;
 - :mod:`.fields` — the SELECT lists (connector's needs plus the mapping's paths);
 - :mod:`.queries` — running queries in batches that fit, isolating unreadable records;
 - :mod:`.soql` — literals and ``IN`` lists; :mod:`.describe` — describe metadata on demand;

@@ -118,7 +118,12 @@ class OrgDescribe:
                 body = self._run(lambda sf: getattr(sf, sobject).describe())
             except SalesforceResourceNotFound:
                 self._describes[sobject] = None
-            except (SalesforceError, requests.RequestException) as exc:
+            except requests.RequestException as exc:
+                raise ExtractionError(
+                    f"Salesforce could not be reached ({type(exc).__name__}) to describe {sobject}. Check the "
+                    "network connection and the instance URL of the profile, then run the sync again."
+                ) from None
+            except SalesforceError as exc:
                 raise ExtractionError(
                     f"Salesforce could not describe {sobject} ({type(exc).__name__}); the fields to read cannot be "
                     "chosen without it. Check the connection and run the sync again."

@@ -59,6 +59,7 @@ from cpq_desktop.core.extract.scope import (
     Scope,
     UnsyncedScope,
 )
+from cpq_desktop.core.extract.scope_parts import LINK_PATHS, linked_accounts
 from cpq_desktop.core.extract.soql import datetime_literal, is_record_id, to18
 from cpq_desktop.core.mapping.effective import EffectiveMapping, merge
 from cpq_desktop.core.mapping.model import MappingFile
@@ -200,19 +201,30 @@ class Extractor:
         resolved = self._resolve(scope, runner)
         return resolved, runner.problems
 
-    def _resolve(self, scope: Scope, runner: QueryRunner) -> ResolvedScope:
-        if isinstance(scope, UnsyncedScope):
-            rows = runner.single("Order", f"SELECT Id FROM Order WHERE {scope.where()} {SYNC_ORDER}")
-            return ResolvedScope(order_ids=[r["Id"] for r in rows])
-        if isinstance(scope, ChangedSinceScope):
-            where = f"Status = 'Activated' AND SystemModstamp > {datetime_literal(scope.since)}"
-            rows = runner.single("Order", f"SELECT Id FROM Order WHERE {where} {SYNC_ORDER}")
-            return ResolvedScope(order_ids=[r["Id"] for r in rows])
-        if isinstance(scope, AccountScope):
-            return self._resolve_accounts(scope, runner)
-        return self._resolve_orders(scope, runner)
+    def _link_select(self) -> str:
+        """The resolution query's fields: the id, and the paths to every account an order ties to (those
+        this org has), so the scope can be split into parts that share no account."""
+        paths = [p for p in LINK_PATHS if self.describe.resolve("Order", p) is not None]
+        return ", ".join(["Id", *paths])
 
-    def _resolve_orders(self, scope: OrderScope, runner: QueryRunner) -> ResolvedScope:
+    def _resolved(self, rows: list[dict[str, Any]], **extra: Any) -> ResolvedScope:
+        order_ids = list(dict.fromkeys(str(r["Id"]) for r in rows))
+        return ResolvedScope(order_ids=order_ids, links={str(r["Id"]): linked_accounts(r) for r in rows}, **extra)
+
+    def _resolve(self, scope: Scope, runner: QueryRunner) -> ResolvedScope:
+        select = self._link_select()
+        if isinstance(scope, UnsyncedScope | ChangedSinceScope):
+            where = (
+                scope.where()
+                if isinstance(scope, UnsyncedScope)
+                else f"Status = 'Activated' AND SystemModstamp > {datetime_literal(scope.since)}"
+            )
+            return self._resolved(runner.single("Order", f"SELECT {select} FROM Order WHERE {where} {SYNC_ORDER}"))
+        if isinstance(scope, AccountScope):
+            return self._resolve_accounts(scope, runner, select)
+        return self._resolve_orders(scope, runner, select)
+
+    def _resolve_orders(self, scope: OrderScope, runner: QueryRunner, select: str) -> ResolvedScope:
         ids: list[str] = []
         for value in scope.order_ids:
             if is_record_id(value.strip()):
@@ -228,10 +240,9 @@ class Extractor:
                     )
                 )
         numbers = [n.strip() for n in scope.order_numbers if n.strip()]
-        rows = runner.by_values("Order", "SELECT Id, OrderNumber, EffectiveDate FROM Order WHERE Id IN {values}", ids)
-        rows += runner.by_values(
-            "Order", "SELECT Id, OrderNumber, EffectiveDate FROM Order WHERE OrderNumber IN {values}", numbers
-        )
+        fields = f"{select}, OrderNumber, EffectiveDate"
+        rows = runner.by_values("Order", f"SELECT {fields} FROM Order WHERE Id IN {{values}}", ids)
+        rows += runner.by_values("Order", f"SELECT {fields} FROM Order WHERE OrderNumber IN {{values}}", numbers)
         # an id Salesforce failed to answer for is already reported; it is not "not found"
         found_ids = {r["Id"] for r in rows} | {p.record_id for p in runner.problems}
         found_numbers = {r["OrderNumber"] for r in rows} | {p.record_id for p in runner.problems}
@@ -254,9 +265,9 @@ class Extractor:
             )
         unique = {r["Id"]: r for r in rows}
         ordered = sorted(unique.values(), key=lambda r: (r.get("EffectiveDate") or "", r["OrderNumber"], r["Id"]))
-        return ResolvedScope(order_ids=[r["Id"] for r in ordered])
+        return self._resolved(ordered)
 
-    def _resolve_accounts(self, scope: AccountScope, runner: QueryRunner) -> ResolvedScope:
+    def _resolve_accounts(self, scope: AccountScope, runner: QueryRunner, select: str) -> ResolvedScope:
         ids = [to18(i.strip()) for i in scope.account_ids if is_record_id(i.strip())]
         for bad in (i for i in scope.account_ids if not is_record_id(i.strip())):
             runner.problems.append(
@@ -280,12 +291,12 @@ class Extractor:
             )
         orders = runner.by_values(
             "Order",
-            "SELECT Id, OrderNumber, EffectiveDate FROM Order WHERE Status = 'Activated' AND AccountId IN {values}",
+            f"SELECT {select}, OrderNumber, EffectiveDate FROM Order "
+            "WHERE Status = 'Activated' AND AccountId IN {values}",
             found,
         )
         ordered = sorted(orders, key=lambda r: (r.get("EffectiveDate") or "", r["OrderNumber"], r["Id"]))
-        ordered_ids = list(dict.fromkeys(r["Id"] for r in ordered))
-        return ResolvedScope(order_ids=ordered_ids, account_ids=list(dict.fromkeys(found)))
+        return self._resolved(ordered, account_ids=list(dict.fromkeys(found)))
 
     # -- extraction ----------------------------------------------------------------------------------------
 
@@ -302,33 +313,47 @@ class Extractor:
         ``progress(step, done, total)`` is called after each batch; ``cancelled()`` is asked before each
         one, and a true answer stops the run with :class:`ExtractionCancelled`.
         """
-        with cyclic_gc_paused():
-            return self._extract(scope, progress, cancelled)
-
-    def _extract(
-        self, scope: Scope, progress: Progress | None, cancelled: Callable[[], bool] | None
-    ) -> ExtractionResult:
         calls_before = self.connection.api_calls
         resolver = self._runner(bulk=False, progress=progress, cancelled=cancelled)
         resolved = self._resolve(scope, resolver)
-        bulk = len(resolved.order_ids) > self.settings.bulk_threshold
+        result = self.read(
+            resolved,
+            bulk=len(resolved.order_ids) > self.settings.bulk_threshold,
+            what=scope.describe(),
+            progress=progress,
+            cancelled=cancelled,
+        )
+        result.problems[:0] = resolver.problems
+        result.api_calls = self.connection.api_calls - calls_before
+        result.queries += resolver.queries
+        return result
+
+    def read(
+        self,
+        resolved: ResolvedScope,
+        *,
+        bulk: bool,
+        what: str,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ExtractionResult:
+        """The graph of resolved orders (and named accounts) — the whole scope, or one part of it — through
+        Bulk API 2.0 when ``bulk``. ``what`` names it in the log."""
+        calls_before = self.connection.api_calls
+        resolver = self._runner(bulk=False, progress=progress, cancelled=cancelled)
         if not resolved.order_ids and not resolved.account_ids:
-            log.info("Read %s: nothing to sync (%d API calls)", scope.describe(), resolver.queries)
-            return ExtractionResult(
-                graph=CpqGraph(),
-                problems=resolver.problems,
-                api_calls=self.connection.api_calls - calls_before,
-                queries=resolver.queries,
-            )
+            log.info("Read %s: nothing to sync", what)
+            return ExtractionResult(graph=CpqGraph())
         runner = self._runner(bulk=bulk, progress=progress, cancelled=cancelled)
-        runner.problems.extend(resolver.problems)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
         run = _Run(runner, plan, resolved, resolver)
-        run.execute()
+        with cyclic_gc_paused():
+            run.execute()
+        runner.problems.extend(resolver.problems)
         calls = self.connection.api_calls - calls_before
         log.info(
             "Read %s: %d orders to sync, %d records, %d problems, %d Salesforce API calls (%s)",
-            scope.describe(),
+            what,
             len(run.graph.scope_order_ids),
             len(run.graph),
             len(runner.problems),

@@ -87,3 +87,5 @@ class ResolvedScope(BaseModel):
 
     order_ids: list[str] = Field(default_factory=list)
     account_ids: list[str] = Field(default_factory=list)
+    # order id -> the accounts it ties together (see :mod:`.scope_parts`)
+    links: dict[str, tuple[str, ...]] = Field(default_factory=dict)
