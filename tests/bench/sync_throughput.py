@@ -4,7 +4,8 @@
 
 Both sandboxes run in this process with the added latency per request; the sync runs as the real
 command line (``cpq-desktop sync --sandbox DIR --json``) in a child process, so its peak memory is its
-own. Prints the wall time, Salesforce and Zuora calls per order, the child's peak RSS, and the ratio of
+own. Prints the wall time, when each part of the plan arrived and writing began, Salesforce and Zuora
+calls per order, the child's peak RSS, and the ratio of
 the wall time to the floor ``ceil(Zuora writes / concurrency) × latency`` — the time the writes alone
 need at that concurrency. Goals (issue 6): ratio ≤ 1.5, Zuora calls per order ≤ 1.2, RSS ≤ 300 MB.
 """
@@ -21,25 +22,40 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
 
 
-def _phases(jsonl: Path) -> tuple[float, float, int]:
-    """Seconds from the run's start to its plan and to its end (the run log's ``t``), and the Salesforce
-    orders in scope (new business plus the amendments and renewals the generator adds)."""
-    planned = finished = 0.0
-    in_scope = 0
+@dataclass
+class _Timeline:
+    """From the run log: when each part of the plan arrived, when writing began and when the run ended."""
+
+    parts: list[tuple[float, int]]
+    first_write: float
+    finished: float
+
+    @property
+    def in_scope(self) -> int:
+        """Salesforce orders in scope (new business plus the amendments and renewals the generator adds)."""
+        return sum(orders for _, orders in self.parts)
+
+
+def _timeline(jsonl: Path) -> _Timeline:
+    parts: list[tuple[float, int]] = []
+    first_write = finished = 0.0
     with jsonl.open(encoding="utf-8") as lines:
         for line in lines:
             event = json.loads(line)
             if event["kind"] == "plan":
-                planned = float(event["t"])
-                in_scope = int(event.get("counts", {}).get("orders_in_scope", 0))
+                parts.append((float(event["t"]), int(event.get("counts", {}).get("orders_in_scope", 0))))
+            elif event["kind"] == "exchange" and event.get("method") in ("POST", "PUT") and not first_write:
+                if "object-query" not in str(event.get("path")):
+                    first_write = float(event["t"])
             elif event["kind"] == "run_finished":
                 finished = float(event["t"])
-    return planned, finished, in_scope
+    return _Timeline(parts, first_write, finished)
 
 
 def main() -> int:
@@ -98,28 +114,30 @@ def main() -> int:
             print(done.stdout, done.stderr, sep="\n")
             return 1
         summary = json.loads(done.stdout)
-        phases = _phases(next((root / "state").rglob("run.jsonl")))
+        timeline = _timeline(next((root / "state").rglob("run.jsonl")))
         with sqlite3.connect(root / "data" / "cpq-desktop" / "ledger.sqlite3") as db:
             writes = int(db.execute("SELECT COUNT(*) FROM intents").fetchone()[0])
             orders_written = int(db.execute("SELECT COUNT(*) FROM intents WHERE step_id LIKE 'order:%'").fetchone()[0])
     floor = math.ceil(writes / args.zuora_concurrency) * args.latency_ms / 1000
-    planned, finished, in_scope = phases
     # "Per order" is per Salesforce order synced: --orders N asks for N new-business orders, and the
     # generator adds their amendments and renewals, each an order of its own.
+    in_scope = timeline.in_scope
     orders = max(1, in_scope or args.orders)
     print(f"Salesforce orders:    {in_scope} in scope ({args.orders} new business + amendments and renewals)")
     print(f"records:              {json.dumps(summary['counts'])}")
-    print(f"wall time:            {wall:.2f} s (sync process, planning included)")
+    print(f"wall time:            {wall:.2f} s (sync process, reading and planning included)")
     print(f"Zuora writes:         {writes} ({orders_written} order requests)")
-    print(f"Zuora calls:          {summary['zuora_calls']} = {summary['zuora_calls'] / orders:.2f} per order")
+    print(f"Zuora calls:          {summary['zuora_calls']} = {summary['zuora_calls'] / orders:.3f} per order")
     print(f"Salesforce calls:     {summary['salesforce_calls']} = {summary['salesforce_calls'] / orders:.3f} per order")
     print(f"peak RSS (sync):      {peak_mb:.0f} MB")
     print(f"floor:                {floor:.2f} s = ceil({writes} / {args.zuora_concurrency}) × {args.latency_ms:.0f} ms")
     print(f"ratio to the floor:   {wall / floor:.2f}" if floor else "ratio to the floor:   n/a (no writes)")
     print(f"time per order:       {wall / orders * 1000:.1f} ms")
-    print(f"phases:               start+plan {planned:.2f} s, execute {finished - planned:.2f} s (from run.jsonl)")
-    execute = finished - planned
-    print(f"execute / floor:      {execute / floor:.2f}" if floor else "execute / floor:      n/a")
+    arrivals = ", ".join(f"{orders_} at {t:.1f} s" for t, orders_ in timeline.parts)
+    print(f"plan parts:           {len(timeline.parts)} ({arrivals}) (from run.jsonl)")
+    print(f"first write at:       {timeline.first_write:.2f} s; run finished at {timeline.finished:.2f} s")
+    writing = timeline.finished - timeline.first_write
+    print(f"writing / floor:      {writing / floor:.2f}" if floor else "writing / floor:      n/a")
     return 0
 
 

@@ -5,40 +5,17 @@ debug logs, and no secret or token in any file of the run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cpq_desktop.core.config.models import WriteBackSettings
 from cpq_desktop.core.extract import UnsyncedScope
-from cpq_desktop.core.planning.connections import Connections, open_sandbox
+from cpq_desktop.core.planning.connections import Connections
 from cpq_desktop.core.runlog import run_folder
 from cpq_desktop.core.sync.history import RunHistory
 from cpq_desktop.core.sync.results import ExitCode, RecordStatus
 from cpq_desktop.core.sync.session import SyncOptions, run_sync
 from cpq_desktop.core.sync.writeback import BATCH
-from cpq_desktop.sandbox.runner import Sandbox, SandboxOptions
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    box = Sandbox(tmp_path / "sandbox", SandboxOptions(orders=30, seed=7))
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
-
-
-@pytest.fixture
-def connections(sandbox: Sandbox) -> Iterator[Connections]:
-    opened = open_sandbox(sandbox.data_dir)
-    try:
-        yield opened
-    finally:
-        opened.close()
+from cpq_desktop.sandbox.runner import Sandbox
 
 
 def soql(connections: Connections, query: str) -> list[dict[str, Any]]:

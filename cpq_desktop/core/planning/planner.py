@@ -8,7 +8,7 @@ its original and a stacked amendment after the one before it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -16,6 +16,8 @@ from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
 from cpq_desktop.core.extract import ExtractionProblem, Extractor, Scope
+from cpq_desktop.core.extract.gc_pause import cyclic_gc_paused
+from cpq_desktop.core.extract.scope_parts import split_scope
 from cpq_desktop.core.mapping import (
     DERIVATIONS,
     DerivationContext,
@@ -38,7 +40,7 @@ from cpq_desktop.core.planning.pricing import number
 from cpq_desktop.core.salesforce.connection import SalesforceConnection
 from cpq_desktop.core.sync.plan import ErrorClass, RecordProblem, RecordRef, SyncPlan
 from cpq_desktop.core.zuora.client import ZuoraClient
-from cpq_desktop.core.zuora.lookups import ZuoraLookups
+from cpq_desktop.core.zuora.lookups import IN_BATCH, ZuoraAccount, ZuoraLookups
 
 Record = Mapping[str, Any]
 
@@ -174,6 +176,75 @@ def _provide(ctx: PlanContext) -> None:
     )
 
 
+class Planner:
+    """Plans a scope part by part (:mod:`cpq_desktop.core.extract.scope_parts`) with one context: each call
+    of :meth:`plan` takes a part's records and what Zuora has of them, and returns the steps that part
+    adds. The catalog planned for one part is reused by the next (a product is created once per sync);
+    a part's accounts, orders and contacts are its own, so its records are let go once it is planned."""
+
+    def __init__(
+        self,
+        *,
+        profile: str,
+        scope: str,
+        options: ConnectorOptions,
+        mapping: EffectiveMapping | None = None,
+        default_currency: str = "USD",
+    ) -> None:
+        self.scope = scope
+        self.ctx = PlanContext(
+            profile=profile,
+            graph=RecordGraph(),
+            mapping=mapping if mapping is not None else merge(MappingFile()),
+            options=options,
+            zuora=ZuoraState(),
+            default_currency=default_currency,
+            multi_currency=False,
+        )
+        _provide(self.ctx)
+
+    def plan(self, graph: RecordGraph, zuora: ZuoraState) -> SyncPlan:
+        """The plan for the scope orders (and accounts) in ``graph``, given what ``zuora`` has of them."""
+        ctx = self.ctx
+        # catalog products found for an earlier part stay known (the look-ups ask only for new SKUs)
+        zuora.products = {**ctx.zuora.products, **zuora.products}
+        zuora.index()
+        ctx.graph, ctx.zuora = graph, zuora
+        ctx.multi_currency = ctx.multi_currency or any("CurrencyIsoCode" in order for order in graph.all("Order"))
+        ctx.parents |= {str(a["ParentId"]) for a in graph.all("Account") if a.get("ParentId")}
+        marks = (len(ctx.steps), len(ctx.problems), len(ctx.held_back), len(ctx.already))
+        scope_orders = sorted(
+            (o for o in graph.all("Order") if str(o["Id"]) in graph.scope_order_ids), key=graph.order_sort_key
+        )
+        named = graph.scope_account_ids
+        with_orders = {str(o["AccountId"]) for o in scope_orders if o.get("AccountId")}
+        accounts = list(dict.fromkeys([*named, *(str(o["AccountId"]) for o in scope_orders if o.get("AccountId"))]))
+        for account_id in accounts:
+            if account_id in zuora.accounts:
+                plan_account_update(ctx, account_id)
+            elif account_id in named and account_id not in with_orders:
+                _ensure_named(ctx, account_id)
+        for order in scope_orders:
+            plan_order(ctx, order)
+        for account_id in named:
+            # an account whose orders all failed is still created, as Send to Zuora on it would
+            created = account_id in zuora.accounts or ctx.inline_accounts.get(account_id) in ctx.steps
+            if not created and account_id in with_orders and account_id not in ctx.failed:
+                _ensure_named(ctx, account_id)
+        plan_contact_updates(ctx)
+        plan_other_contacts(ctx, accounts)
+        steps, problems, held_back, already = marks
+        return SyncPlan(
+            profile=ctx.profile,
+            scope=self.scope,
+            steps=list(ctx.steps.values())[steps:],
+            problems=ctx.problems[problems:],
+            held_back=ctx.held_back[held_back:],
+            already_in_zuora=ctx.already[already:],
+            orders_in_scope=len(scope_orders),
+        )
+
+
 def plan_graph(
     graph: RecordGraph,
     zuora: ZuoraState,
@@ -185,48 +256,8 @@ def plan_graph(
     default_currency: str = "USD",
 ) -> SyncPlan:
     """The plan for the scope's orders (and accounts) in ``graph``, given what ``zuora`` already has."""
-    zuora.index()
-    multi_currency = any("CurrencyIsoCode" in order for order in graph.all("Order"))
-    ctx = PlanContext(
-        profile=profile,
-        graph=graph,
-        mapping=mapping if mapping is not None else merge(MappingFile()),
-        options=options,
-        zuora=zuora,
-        default_currency=default_currency,
-        multi_currency=multi_currency,
-    )
-    _provide(ctx)
-    scope_orders = sorted(
-        (o for o in graph.all("Order") if str(o["Id"]) in graph.scope_order_ids), key=graph.order_sort_key
-    )
-    ctx.parents = {str(a["ParentId"]) for a in graph.all("Account") if a.get("ParentId")}
-    named = graph.scope_account_ids
-    with_orders = {str(o["AccountId"]) for o in scope_orders if o.get("AccountId")}
-    accounts = list(dict.fromkeys([*named, *(str(o["AccountId"]) for o in scope_orders if o.get("AccountId"))]))
-    for account_id in accounts:
-        if account_id in zuora.accounts:
-            plan_account_update(ctx, account_id)
-        elif account_id in named and account_id not in with_orders:
-            _ensure_named(ctx, account_id)
-    for order in scope_orders:
-        plan_order(ctx, order)
-    for account_id in named:
-        # an account whose orders all failed is still created, as Send to Zuora on it would
-        created = account_id in zuora.accounts or ctx.inline_accounts.get(account_id) in ctx.steps
-        if not created and account_id in with_orders and account_id not in ctx.failed:
-            _ensure_named(ctx, account_id)
-    plan_contact_updates(ctx)
-    plan_other_contacts(ctx, accounts)
-    return SyncPlan(
-        profile=profile,
-        scope=scope,
-        steps=list(ctx.steps.values()),
-        problems=ctx.problems,
-        held_back=ctx.held_back,
-        already_in_zuora=ctx.already,
-        orders_in_scope=len(scope_orders),
-    )
+    planner = Planner(profile=profile, scope=scope, options=options, mapping=mapping, default_currency=default_currency)
+    return planner.plan(graph, zuora)
 
 
 def _ensure_named(ctx: PlanContext, account_id: str) -> None:
@@ -238,12 +269,46 @@ def _ensure_named(ctx: PlanContext, account_id: str) -> None:
             ctx.hold(ref("Account", record, "Name"), exc.reason, exc.blocked_by)
 
 
-def lookup_zuora(lookups: ZuoraLookups, graph: RecordGraph) -> ZuoraState:
-    """What Zuora has of the graph's accounts, their subscriptions, the catalog and amendment orders."""
+class AccountsAhead:
+    """Zuora accounts by CRM ID for a sync read in parts: each part asks for its own accounts, and the last
+    ``IN`` batch is filled up with accounts of later parts (known from the scope's resolution), so the
+    parts together cost the calls of one look-up of the whole scope. A later part's accounts are not
+    written by an earlier one (parts share no account), so what was found ahead stays true."""
+
+    def __init__(self, lookups: ZuoraLookups, upcoming: Iterable[str] = ()) -> None:
+        self._lookups = lookups
+        self._upcoming = list(dict.fromkeys(upcoming))
+        self._next = 0
+        self._asked: set[str] = set()
+        self._found: dict[str, ZuoraAccount] = {}
+
+    def find(self, crm_ids: Iterable[str]) -> dict[str, ZuoraAccount]:
+        wanted = sorted(set(crm_ids))
+        missing = [a for a in wanted if a not in self._asked]
+        if missing:
+            ahead: list[str] = []
+            while (len(missing) + len(ahead)) % IN_BATCH and self._next < len(self._upcoming):
+                candidate = self._upcoming[self._next]
+                self._next += 1
+                if candidate not in self._asked and candidate not in missing:
+                    ahead.append(candidate)
+            self._found.update(self._lookups.accounts_by_crm_id([*missing, *ahead]))
+            self._asked.update(missing, ahead)
+        return {a: self._found[a] for a in wanted if a in self._found}
+
+
+def lookup_zuora(
+    lookups: ZuoraLookups,
+    graph: RecordGraph,
+    asked_skus: Collection[str] = (),
+    accounts: AccountsAhead | None = None,
+) -> ZuoraState:
+    """What Zuora has of the graph's accounts, their subscriptions, the catalog and amendment orders (the
+    catalog only for SKUs not in ``asked_skus``, those an earlier part of the sync looked up)."""
     state = ZuoraState()
-    state.accounts = lookups.accounts_by_crm_id(graph.ids("Account"))
+    state.accounts = (accounts or AccountsAhead(lookups)).find(graph.ids("Account"))
     skus = {str(p.get("ProductCode") or "").strip() for p in graph.all("Product2")}
-    state.products = lookups.products_by_sku(s for s in skus if s)
+    state.products = lookups.products_by_sku(sorted(s for s in skus if s and s not in asked_skus))
     crm_of = {a.id: crm_id for crm_id, a in state.accounts.items()}
     unlinked: dict[str, list[Record]] = {}
     for contact in lookups.contacts_of_accounts(a.id for a in state.accounts.values()):
@@ -331,6 +396,73 @@ def _extraction_problem(problem: ExtractionProblem) -> RecordProblem:
     )
 
 
+@dataclass(frozen=True)
+class PartSizes:
+    """How many orders the parts of a sync hold (:func:`cpq_desktop.core.extract.scope_parts.split_scope`):
+    a small first part, so that writing starts within seconds, then each part ``growth`` times the one
+    before, up to ``most``. Reading and planning a part takes about as long as writing two thirds of its
+    orders, so parts grow slower than that: the next part is ready before the writes run dry."""
+
+    first: int = 200
+    growth: float = 1.5
+    most: int = 400
+
+
+def plan_parts(
+    salesforce: SalesforceConnection,
+    zuora: ZuoraClient,
+    *,
+    profile: str,
+    scope: Scope,
+    options: ConnectorOptions,
+    mapping: EffectiveMapping | None = None,
+    sizes: PartSizes | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Iterator[SyncPlan]:
+    """The plan of ``scope``, one part at a time: each part is read from Salesforce, looked up in Zuora and
+    planned only when the one before has been taken, so a caller can write a part while the next is read.
+    Nothing is written anywhere. The parts' steps together are the whole scope's plan. Once
+    ``cancelled()`` is true no further part is read (one being read stops with
+    :class:`~cpq_desktop.core.extract.ExtractionCancelled`)."""
+    sizes = sizes or PartSizes()
+    mapping = mapping if mapping is not None else merge(MappingFile())
+    sf_before = salesforce.api_calls
+    extractor = Extractor(salesforce, mapping=mapping, options=options)
+    resolved, problems = extractor.resolve(scope)
+    bulk = len(resolved.order_ids) > extractor.settings.bulk_threshold
+    parts = split_scope(resolved, first=sizes.first, growth=sizes.growth, most=sizes.most)
+    planner = Planner(
+        profile=profile,
+        scope=scope.describe(),
+        options=options,
+        mapping=mapping,
+        default_currency=_default_currency(salesforce),
+    )
+    lookups = ZuoraLookups(zuora)
+    accounts = AccountsAhead(lookups, (a for p in parts for links in p.links.values() for a in links))
+    asked_skus: set[str] = set()
+    for index, part in enumerate(parts, start=1):
+        if cancelled is not None and cancelled():
+            return
+        lookup_calls = lookups.calls
+        what = scope.describe() if len(parts) == 1 else f"part {index} of {len(parts)} of {scope.describe()}"
+        with cyclic_gc_paused():  # the part's records stay alive until it is planned: collections only re-walk them
+            extraction = extractor.read(part, bulk=bulk, what=what, cancelled=cancelled)
+            problems += extraction.problems
+            graph = graph_from_cpq(extraction.graph)
+            del extraction  # the typed records: the plan reads the graph's plain copies
+            read_price_book_entries(salesforce, graph)
+            state = lookup_zuora(lookups, graph, asked_skus, accounts)
+            asked_skus |= {str(p.get("ProductCode") or "").strip() for p in graph.all("Product2")}
+            plan = planner.plan(graph, state)
+        plan.problems[:0] = [_extraction_problem(p) for p in problems]
+        problems = []
+        plan.salesforce_api_calls = salesforce.api_calls - sf_before
+        plan.zuora_lookup_calls = lookups.calls - lookup_calls
+        sf_before = salesforce.api_calls
+        yield plan
+
+
 def plan_sync(
     salesforce: SalesforceConnection,
     zuora: ZuoraClient,
@@ -339,26 +471,14 @@ def plan_sync(
     scope: Scope,
     options: ConnectorOptions,
     mapping: EffectiveMapping | None = None,
+    sizes: PartSizes | None = None,
 ) -> SyncPlan:
-    """Read the scope from Salesforce, look up Zuora, and plan — without writing anything anywhere."""
-    sf_before = salesforce.api_calls
-    mapping = mapping if mapping is not None else merge(MappingFile())
-    extraction = Extractor(salesforce, mapping=mapping, options=options).extract(scope)
-    graph = graph_from_cpq(extraction.graph)
-    read_price_book_entries(salesforce, graph)
-    currency = _default_currency(salesforce)
-    lookups = ZuoraLookups(zuora)
-    state = lookup_zuora(lookups, graph)
-    plan = plan_graph(
-        graph,
-        state,
-        profile=profile,
-        scope=scope.describe(),
-        options=options,
-        mapping=mapping,
-        default_currency=currency,
-    )
-    plan.problems[:0] = [_extraction_problem(p) for p in extraction.problems]
-    plan.salesforce_api_calls = salesforce.api_calls - sf_before
-    plan.zuora_lookup_calls = lookups.calls
-    return plan
+    """Read the scope from Salesforce, look up Zuora, and plan — without writing anything anywhere. The
+    plan is planned in the same parts as a sync writes it, so a dry run shows exactly what a sync sends."""
+    whole: SyncPlan | None = None
+    for part in plan_parts(
+        salesforce, zuora, profile=profile, scope=scope, options=options, mapping=mapping, sizes=sizes
+    ):
+        whole = part if whole is None else whole.joined(part)
+    assert whole is not None  # split_scope gives at least one part
+    return whole

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +61,9 @@ class ExecutorOptions:
     poll_interval_s: float = 0.1
     poll_max_interval_s: float = 5.0
     job_timeout_s: float = 900.0
+    # the next part of a plan is read once fewer steps than this wait to be started: reading runs about
+    # as fast as writing instead of racing ahead, so the two share the machine evenly
+    read_ahead_steps: int = 600
 
     def pool_size(self) -> int:
         return max(1, min(self.concurrency, MAX_CONCURRENCY))
@@ -107,6 +110,8 @@ class ExecutionReport:
     writes: int
     started_at: datetime
     finished_at: datetime
+    # what stopped the run before its whole plan was taken (a part could not be read or looked up)
+    error: Exception | None = None
 
 
 def _ledger_request(step: PlanStep, body: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +130,109 @@ def _ledger_request(step: PlanStep, body: dict[str, Any]) -> dict[str, Any]:
 
 class _Unresolved(Exception):
     """Zuora could not be asked whether a write happened: the intent stays open for the next run."""
+
+
+class _Scheduling:
+    """The bookkeeping of one :meth:`Executor.run_parts`: every part's steps, what each waits for, what is
+    ready, what is done, and the results and progress events that follow (scheduling thread only)."""
+
+    def __init__(self, started_at: datetime) -> None:
+        self.started_at = started_at
+        self.steps: dict[str, PlanStep] = {}
+        self.dependents: dict[str, list[str]] = defaultdict(list)
+        self.waiting: dict[str, int] = {}
+        self.by_record: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # accounts created inside an order (newAccount): a record of their own, with that order's outcome
+        self.inline_accounts: dict[str, RecordRef] = {}
+        self.done: dict[str, StepResult] = {}
+        self.ready: list[str] = []
+        self.results: list[RecordResult] = []
+        self.running_records: set[tuple[str, str]] = set()
+        self.pending_events: list[tuple[EventKind, RecordResult | None]] = []
+        self.counter = ProgressCounter(planned=0)
+
+    def add(self, plan: SyncPlan) -> None:
+        """Take in a part: its fixed results now, its steps ready or waiting for their prerequisites."""
+        fixed = results_without_steps(plan, utc_now())
+        records = {_record_key(step.record) for step in plan.steps if _record_key(step.record) not in self.by_record}
+        accounts = {s.step_id: a for s in plan.steps if (a := _account_created_by(s)) is not None}
+        self.counter.planned += len(fixed) + len(records) + len(accounts)
+        self.inline_accounts.update(accounts)
+        for result in fixed:
+            self.results.append(result)
+            self.counter.record_done(result, was_running=False)
+            self.pending_events.append((EventKind.RECORD, result))
+        for step in plan.steps:
+            self.steps[step.step_id] = step
+            self.by_record[_record_key(step.record)].append(step.step_id)
+        ready: list[str] = []
+        blocked: list[tuple[PlanStep, StepResult]] = []
+        for step in plan.steps:
+            waits = 0
+            for dep in step.depends_on:
+                finished = self.done.get(dep)
+                if finished is not None and finished.state not in _SUCCESS:
+                    blocked.append((step, finished))
+                elif finished is None and dep in self.steps:
+                    waits += 1
+                    self.dependents[dep].append(step.step_id)
+            self.waiting[step.step_id] = waits
+            if waits == 0:
+                ready.append(step.step_id)
+        blocked_ids = {step.step_id for step, _ in blocked}
+        ready = [step_id for step_id in ready if step_id not in blocked_ids]
+        ready.reverse()  # popped from the end: plan order
+        self.ready[:0] = ready
+        for step, prerequisite in blocked:
+            if step.step_id not in self.done:
+                self.settle(_held_back(step, prerequisite))
+
+    def started(self, step: PlanStep) -> None:
+        key = _record_key(step.record)
+        if key not in self.running_records:
+            self.running_records.add(key)
+            self.counter.running += 1
+            self.pending_events.append((EventKind.RUNNING, None))
+
+    def settle(self, result: StepResult) -> None:
+        self.done[result.step.step_id] = result
+        if result.state in _SUCCESS:
+            for child in self.dependents[result.step.step_id]:
+                self.waiting[child] -= 1
+                if self.waiting[child] == 0 and child not in self.done:
+                    self.ready.append(child)
+        elif result.state is not StepState.NOT_STARTED:
+            for child in self.dependents[result.step.step_id]:
+                if child not in self.done:
+                    self.settle(_held_back(self.steps[child], result))
+        key = _record_key(result.step.record)
+        if all(s in self.done for s in self.by_record[key]):
+            record_result = _record_result(result.step.record, [self.done[s] for s in self.by_record[key]])
+            self.results.append(record_result)
+            self.counter.record_done(record_result, was_running=key in self.running_records)
+            self.running_records.discard(key)
+            self.pending_events.append((EventKind.RECORD, record_result))
+        account = self.inline_accounts.get(result.step.step_id)
+        if account is not None:
+            account_result = _account_result(account, result)
+            self.results.append(account_result)
+            self.counter.record_done(account_result, was_running=False)
+            self.pending_events.append((EventKind.RECORD, account_result))
+
+
+_SUCCESS = frozenset({StepState.CREATED, StepState.UPDATED, StepState.FOUND})
+
+
+def _held_back(step: PlanStep, prerequisite: StepResult) -> StepResult:
+    now = utc_now()
+    return StepResult(
+        step,
+        StepState.HELD_BACK,
+        message=f"held back: {prerequisite.step.record.text()} could not be synced"
+        + (f" ({prerequisite.message})" if prerequisite.state is StepState.FAILED else ""),
+        started_at=now,
+        finished_at=now,
+    )
 
 
 class Executor:
@@ -209,124 +317,77 @@ class Executor:
 
     def run(self, plan: SyncPlan) -> ExecutionReport:
         """Run every step of ``plan``; returns one result per record (the plan's problems included)."""
-        started = utc_now()
-        steps = {step.step_id: step for step in plan.steps}
-        dependents: dict[str, list[str]] = defaultdict(list)
-        waiting: dict[str, int] = {}
-        for step in plan.steps:
-            inside = [d for d in step.depends_on if d in steps]
-            waiting[step.step_id] = len(inside)
-            for dep in inside:
-                dependents[dep].append(step.step_id)
-        by_record: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for step in plan.steps:
-            by_record[_record_key(step.record)].append(step.step_id)
+        return self.run_parts(iter([plan]))
 
-        # accounts created inside an order (newAccount): a record of their own, with that order's outcome
-        inline_accounts = {s.step_id: a for s in plan.steps if (a := _account_created_by(s)) is not None}
-
-        fixed = results_without_steps(plan, started)
-        counter = ProgressCounter(planned=len(fixed) + len(by_record) + len(inline_accounts))
-        self._emit(EventKind.STARTED, counter)
-        for result in fixed:
-            counter.record_done(result, was_running=False)
-            self._emit(EventKind.RECORD, counter, result)
-
-        done: dict[str, StepResult] = {}
-        pending_events: list[tuple[EventKind, RecordResult | None]] = []
-        running_records: set[tuple[str, str]] = set()
-        results: list[RecordResult] = list(fixed)
-        ready = [s.step_id for s in plan.steps if waiting[s.step_id] == 0]
-        ready.reverse()  # popped from the end: plan order
-
-        def settle(result: StepResult) -> None:
-            done[result.step.step_id] = result
-            if result.state in (StepState.CREATED, StepState.UPDATED, StepState.FOUND):
-                for child in dependents[result.step.step_id]:
-                    waiting[child] -= 1
-                    if waiting[child] == 0 and child not in done:
-                        ready.append(child)
-            else:
-                self._hold_back_dependents(result, steps, dependents, done, settle)
-            key = _record_key(result.step.record)
-            if all(s in done for s in by_record[key]):
-                record_result = _record_result(result.step.record, [done[s] for s in by_record[key]])
-                results.append(record_result)
-                counter.record_done(record_result, was_running=key in running_records)
-                running_records.discard(key)
-                pending_events.append((EventKind.RECORD, record_result))
-            account = inline_accounts.get(result.step.step_id)
-            if account is not None:
-                account_result = _account_result(account, result)
-                results.append(account_result)
-                counter.record_done(account_result, was_running=False)
-                pending_events.append((EventKind.RECORD, account_result))
-
-        with ThreadPoolExecutor(max_workers=self.options.pool_size(), thread_name_prefix="zuora-write") as pool:
+    def run_parts(
+        self, parts: Iterator[SyncPlan], *, on_part: Callable[[SyncPlan], None] | None = None
+    ) -> ExecutionReport:
+        """Run the parts of one sync's plan as they come: the next part is taken from ``parts`` (read and
+        planned) in a background thread while this one's steps are written. A step may wait for a step of
+        an earlier part (a catalog charge); one whose prerequisite failed is held back. ``on_part`` sees
+        each part as it arrives, before any of its steps starts. When taking a part fails, the steps
+        already started finish, the rest are not started, and the error is in the report."""
+        run = _Scheduling(utc_now())
+        self._emit(EventKind.STARTED, run.counter)
+        error: Exception | None = None
+        with (
+            ThreadPoolExecutor(max_workers=self.options.pool_size(), thread_name_prefix="zuora-write") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-next") as planning,
+        ):
+            next_part: Future[SyncPlan | None] | None = planning.submit(next, parts, None)
+            more = run.counter.planning = True
             in_flight: dict[Future[StepResult], PlanStep] = {}
-            while ready or in_flight:
+            while run.ready or in_flight or next_part is not None or more:
+                if next_part is not None and next_part.done():
+                    try:
+                        part = next_part.result()
+                    except Exception as exc:  # noqa: BLE001 - reported with the run, after in-flight writes end
+                        error, part = exc, None
+                    next_part = None
+                    more = part is not None and not self.cancel.is_set()
+                    if part is not None:
+                        if on_part is not None:
+                            on_part(part)
+                        run.add(part)
+                    run.counter.planning = more
+                unstarted = len(run.steps) - len(run.done) - len(in_flight)
+                wanted = unstarted < self.options.read_ahead_steps and not self._stopping(error)
+                if more and next_part is None and wanted:
+                    next_part = planning.submit(next, parts, None)
                 # a few steps queue behind the busy workers, so a worker that finishes starts the next
                 # one at once instead of waiting for this thread; the pool still caps concurrency
-                while ready and len(in_flight) < 2 * self.options.pool_size() and not self.cancel.is_set():
-                    step = steps[ready.pop()]
+                while run.ready and len(in_flight) < 2 * self.options.pool_size() and not self._stopping(error):
+                    step = run.steps[run.ready.pop()]
                     in_flight[pool.submit(self._run_step, step)] = step
-                    key = _record_key(step.record)
-                    if key not in running_records:
-                        running_records.add(key)
-                        counter.running += 1
-                        pending_events.append((EventKind.RUNNING, None))
+                    run.started(step)
                 # the free slots are filled first: observers (logs, history, GUI) must not idle the pool
-                if self.cancel.is_set():
+                if self._stopping(error):
                     for future in [f for f in in_flight if f.cancel()]:
                         in_flight.pop(future)
-                self._flush(pending_events, counter)
-                if not in_flight:
+                    run.ready.clear()
+                self._flush(run.pending_events, run.counter)
+                waiting_on: list[Future[Any]] = [*in_flight, *([next_part] if next_part is not None else [])]
+                if not waiting_on:
                     break
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    step = in_flight.pop(future)
-                    settle(future.result())
-        cancelled = self.cancel.is_set() and len(done) < len(steps)
-        for step in plan.steps:
-            if step.step_id not in done:
-                settle(
-                    StepResult(
-                        step,
-                        StepState.NOT_STARTED,
-                        message="not started: the sync was cancelled; the next sync picks it up",
-                    )
+                finished, _ = wait(waiting_on, return_when=FIRST_COMPLETED)
+                for future in [f for f in in_flight if f in finished]:
+                    in_flight.pop(future)
+                    run.settle(future.result())
+        cancelled = self.cancel.is_set() and (len(run.done) < len(run.steps) or more)
+        for step in run.steps.values():
+            if step.step_id not in run.done:
+                reason = "the sync was cancelled" if error is None else "the sync stopped"
+                run.settle(
+                    StepResult(step, StepState.NOT_STARTED, message=f"not started: {reason}; the next sync picks it up")
                 )
-        self._flush(pending_events, counter)
+        run.counter.planning = False
+        self._flush(run.pending_events, run.counter)
         finished_at = utc_now()
-        self._emit(EventKind.FINISHED, counter)
-        return ExecutionReport(results, done, cancelled, self._writes, started, finished_at)
+        self._emit(EventKind.FINISHED, run.counter)
+        return ExecutionReport(run.results, run.done, cancelled, self._writes, run.started_at, finished_at, error)
 
-    def _hold_back_dependents(
-        self,
-        failed: StepResult,
-        steps: dict[str, PlanStep],
-        dependents: dict[str, list[str]],
-        done: dict[str, StepResult],
-        settle: Callable[[StepResult], None],
-    ) -> None:
-        if failed.state is StepState.NOT_STARTED:
-            return
-        blocker = failed.step.record
-        for child in dependents[failed.step.step_id]:
-            if child in done:
-                continue
-            now = utc_now()
-            settle(
-                StepResult(
-                    steps[child],
-                    StepState.HELD_BACK,
-                    error_class="",
-                    message=f"held back: {blocker.text()} could not be synced"
-                    + (f" ({failed.message})" if failed.state is StepState.FAILED else ""),
-                    started_at=now,
-                    finished_at=now,
-                )
-            )
+    def _stopping(self, error: Exception | None) -> bool:
+        return error is not None or self.cancel.is_set()
 
     def _flush(self, events: list[tuple[EventKind, RecordResult | None]], counter: ProgressCounter) -> None:
         for kind, result in events:

@@ -226,6 +226,20 @@ class SyncPlan(_Model):
     salesforce_api_calls: int = 0
     zuora_lookup_calls: int = 0
 
+    def joined(self, later: SyncPlan) -> SyncPlan:
+        """This plan followed by ``later``, a next part of the same sync."""
+        return self.model_copy(
+            update={
+                "steps": [*self.steps, *later.steps],
+                "problems": [*self.problems, *later.problems],
+                "held_back": [*self.held_back, *later.held_back],
+                "already_in_zuora": [*self.already_in_zuora, *later.already_in_zuora],
+                "orders_in_scope": self.orders_in_scope + later.orders_in_scope,
+                "salesforce_api_calls": self.salesforce_api_calls + later.salesforce_api_calls,
+                "zuora_lookup_calls": self.zuora_lookup_calls + later.zuora_lookup_calls,
+            }
+        )
+
     def step(self, step_id: str) -> PlanStep:
         for step in self.steps:
             if step.step_id == step_id:

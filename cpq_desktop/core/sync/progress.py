@@ -33,6 +33,8 @@ class Progress:
     skipped: int = 0
     held_back: int = 0
     elapsed_s: float = 0.0
+    # more of the scope is still being read and planned: ``planned`` will grow
+    planning: bool = False
 
     @property
     def done(self) -> int:
@@ -60,7 +62,9 @@ class Progress:
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
         parts.append(f"{self.rate:.1f}/s")
-        if self.eta_s is not None and self.done < self.planned:
+        if self.planning:
+            parts.append("reading more from Salesforce")
+        elif self.eta_s is not None and self.done < self.planned:
             parts.append(f"ETA {self.eta_s:.0f} s")
         return " · ".join(parts)
 
@@ -88,6 +92,7 @@ class ProgressCounter:
     failed: int = 0
     skipped: int = 0
     held_back: int = 0
+    planning: bool = False
 
     def record_done(self, result: RecordResult, *, was_running: bool) -> None:
         if was_running:
@@ -110,4 +115,5 @@ class ProgressCounter:
             skipped=self.skipped,
             held_back=self.held_back,
             elapsed_s=time.monotonic() - self.started_at,
+            planning=self.planning,
         )

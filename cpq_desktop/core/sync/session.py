@@ -1,9 +1,10 @@
 """One sync run from start to finish, the same for the GUI worker and the command line.
 
 :func:`run_sync` opens the run (history entry, debug log folder), settles the writes an earlier run
-left unconfirmed, plans the scope (or, with ``retry_of``, only the records that failed in that run),
-executes the plan, optionally writes the Zuora keys back to Salesforce, and closes the run with its
-summary (a cancelled run writes back what it did; records it did not start are left as they were).
+left unconfirmed, plans the scope (or, with ``retry_of``, only the records that failed in that run)
+part by part and executes each part while the next is read (:func:`plan_parts`), optionally writes
+the Zuora keys back to Salesforce, and closes the run with its summary (a cancelled run writes back
+what it did; records it did not start are left as they were).
 Problems that stop the run (Zuora or Salesforce unreachable, login refused) end it with exit
 code 2 and a message; a cancelled run ends with exit code 4 after its in-flight writes are recorded.
 """
@@ -19,14 +20,13 @@ from pathlib import Path
 from simple_salesforce.exceptions import SalesforceError
 
 from cpq_desktop.core.config import paths
-from cpq_desktop.core.extract import AccountScope, ExtractionError, OrderScope, Scope
-from cpq_desktop.core.extract.gc_pause import cyclic_gc_paused
-from cpq_desktop.core.planning import plan_sync
+from cpq_desktop.core.extract import AccountScope, ExtractionCancelled, ExtractionError, OrderScope, Scope
 from cpq_desktop.core.planning.connections import Connections
+from cpq_desktop.core.planning.planner import PartSizes, plan_parts
 from cpq_desktop.core.runlog import RunLog
-from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, Executor, ExecutorOptions
+from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, ExecutionReport, Executor, ExecutorOptions
 from cpq_desktop.core.sync.history import RunHistory
-from cpq_desktop.core.sync.interrupted import left_behind, save_catalog_steps, settle
+from cpq_desktop.core.sync.interrupted import CATALOG_KINDS, left_behind, save_catalog_steps, settle
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import SyncPlan
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
@@ -52,6 +52,7 @@ class SyncOptions:
     history_path: Path | None = None
     log_root: Path | None = None
     writeback: WriteBack | None = None
+    part_sizes: PartSizes = field(default_factory=PartSizes)
 
 
 @dataclass
@@ -209,21 +210,13 @@ def _run(
             if cancel.is_set():
                 cancelled = True
                 break
-            with cyclic_gc_paused():  # the records and the plan stay alive: collections would only re-walk them
-                plan = plan_sync(
-                    connections.salesforce,
-                    client,
-                    profile=connections.profile,
-                    scope=scope,
-                    options=connections.options,
-                )
-            plans.append(plan)
-            log.event("plan", f"planned {scope.describe()}: {plan.counts}", counts=plan.counts)
-            saved = save_catalog_steps(interrupted_dir, plan, run_id)
-            report = executor.run(plan)
-            settle(saved, report.steps.values())
+            report = _run_scope(connections, scope, executor, log, plans, interrupted_dir, run_id, options, cancel)
             results.extend(report.results)
             cancelled = cancelled or report.cancelled
+            if isinstance(report.error, ExtractionCancelled):
+                cancelled = True
+            elif report.error is not None:
+                raise report.error
         if options.writeback is not None and results:
             outcome = write_back(connections.salesforce, results, options.writeback)
             log.event("write_back", outcome.message, updated=outcome.updated, failed=outcome.failed)
@@ -250,3 +243,48 @@ def _run(
         log.close(summary)
     history.finish_run(summary)
     return SyncRun(summary, results, plans, executor.writes)
+
+
+def _run_scope(
+    connections: Connections,
+    scope: Scope,
+    executor: Executor,
+    log: RunLog,
+    plans: list[SyncPlan],
+    interrupted_dir: Path,
+    run_id: str,
+    options: SyncOptions,
+    cancel: threading.Event,
+) -> ExecutionReport:
+    """Read, plan and write ``scope`` part by part: the executor writes one part while the next is read."""
+    catalog: list[SyncPlan] = []
+    saved: Path | None = None
+
+    def taken(part: SyncPlan) -> None:
+        nonlocal saved
+        plans.append(part)
+        log.event("plan", f"planned {part.scope} ({len(plans)}): {part.counts}", counts=part.counts)
+        # the catalog steps of every part so far, until the run says they ended
+        catalog.append(part)
+        saved = save_catalog_steps(interrupted_dir, _catalog_of(catalog), run_id)
+
+    report = executor.run_parts(
+        plan_parts(
+            connections.salesforce,
+            executor.client,
+            profile=connections.profile,
+            scope=scope,
+            options=connections.options,
+            sizes=options.part_sizes,
+            cancelled=cancel.is_set,
+        ),
+        on_part=taken,
+    )
+    settle(saved, report.steps.values())
+    return report
+
+
+def _catalog_of(parts: list[SyncPlan]) -> SyncPlan:
+    first = parts[0]
+    steps = [step for part in parts for step in part.steps if step.kind in CATALOG_KINDS]
+    return SyncPlan(profile=first.profile, scope=first.scope, steps=steps)

@@ -110,6 +110,9 @@ class ZuoraClient:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
+        # never more requests in flight than the pool has connections: look-ups made while writes run
+        # wait their turn instead of going over the tenant's concurrency limit (and being answered 429)
+        self._slots = threading.BoundedSemaphore(max(pool_size, 1))
         self._token: str | None = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -243,14 +246,16 @@ class ZuoraClient:
             send_headers["Authorization"] = f"Bearer {token}"
             started = time.monotonic()
             try:
-                response = self._session.request(
-                    method,
-                    self._url(path),
-                    json=json,
-                    params=params,
-                    headers=send_headers,
-                    timeout=self.connection.timeout_s,
-                )
+                with self._slots:
+                    started = time.monotonic()  # the exchange's own time, not the wait for a free slot
+                    response = self._session.request(
+                        method,
+                        self._url(path),
+                        json=json,
+                        params=params,
+                        headers=send_headers,
+                        timeout=self.connection.timeout_s,
+                    )
             except requests.RequestException as exc:
                 self._report(method, path, attempt, None, started, json, None, None, type(exc).__name__, params)
                 never_sent = isinstance(exc, requests.exceptions.ConnectTimeout) or (
