@@ -334,11 +334,14 @@ class Extractor:
         *,
         bulk: bool,
         what: str,
+        compact: bool = True,
         progress: Progress | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> ExtractionResult:
         """The graph of resolved orders (and named accounts) — the whole scope, or one part of it — through
-        Bulk API 2.0 when ``bulk``. ``what`` names it in the log."""
+        Bulk API 2.0 when ``bulk``. ``what`` names it in the log. ``compact`` keeps each parent record and
+        repeated text once (a whole large scope needs it to fit in memory; a part of a few hundred orders
+        is read faster without that work)."""
         calls_before = self.connection.api_calls
         resolver = self._runner(bulk=False, progress=progress, cancelled=cancelled)
         if not resolved.order_ids and not resolved.account_ids:
@@ -346,7 +349,7 @@ class Extractor:
             return ExtractionResult(graph=CpqGraph())
         runner = self._runner(bulk=bulk, progress=progress, cancelled=cancelled)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
-        run = _Run(runner, plan, resolved, resolver)
+        run = _Run(runner, plan, resolved, resolver, compact=compact)
         with cyclic_gc_paused():
             run.execute()
         runner.problems.extend(resolver.problems)
@@ -375,8 +378,11 @@ class Extractor:
 class _Run:
     """One extraction: the queries, and turning their records into the graph."""
 
-    def __init__(self, runner: QueryRunner, plan: SelectPlan, resolved: ResolvedScope, rest: QueryRunner) -> None:
+    def __init__(
+        self, runner: QueryRunner, plan: SelectPlan, resolved: ResolvedScope, rest: QueryRunner, *, compact: bool
+    ) -> None:
         self.runner = runner
+        self.compact = compact
         self.rest = rest
         self.plan = plan
         self.resolved = resolved
@@ -436,14 +442,15 @@ class _Run:
 
     def _settle(self) -> None:
         """Share the parents of the records added since the last call (their own parents are now read)."""
-        for record in self._fresh:
-            self._share(record.raw)
+        if self.compact:
+            for record in self._fresh:
+                self._share(record.raw)
         self._fresh.clear()
 
     def _typed(self, model: type[SfRecord], raw: Mapping[str, Any] | None) -> SfRecord | None:
         if raw is None:
             return None
-        if isinstance(raw, dict):
+        if self.compact and isinstance(raw, dict):
             self._compact(raw)
         try:
             record = model.from_raw(raw)

@@ -9,6 +9,7 @@ its original and a stacked amendment after the one before it.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -400,8 +401,8 @@ def _extraction_problem(problem: ExtractionProblem) -> RecordProblem:
 class PartSizes:
     """How many orders the parts of a sync hold (:func:`cpq_desktop.core.extract.scope_parts.split_scope`):
     a small first part, so that writing starts within seconds, then each part ``growth`` times the one
-    before, up to ``most``. Reading and planning a part takes about as long as writing two thirds of its
-    orders, so parts grow slower than that: the next part is ready before the writes run dry."""
+    before, up to ``most``: parts of a few hundred orders keep the next one ready before the writes run
+    dry, and what one part holds in memory small."""
 
     first: int = 200
     growth: float = 1.5
@@ -419,8 +420,9 @@ def plan_parts(
     sizes: PartSizes | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[SyncPlan]:
-    """The plan of ``scope``, one part at a time: each part is read from Salesforce, looked up in Zuora and
-    planned only when the one before has been taken, so a caller can write a part while the next is read.
+    """The plan of ``scope``, one part at a time: each part is looked up in Zuora and planned only when the
+    one before has been taken (so a caller can write a part while the next is planned), and read from
+    Salesforce one part ahead, in a thread of its own.
     Nothing is written anywhere. The parts' steps together are the whole scope's plan. Once
     ``cancelled()`` is true no further part is read (one being read stops with
     :class:`~cpq_desktop.core.extract.ExtractionCancelled`)."""
@@ -429,7 +431,6 @@ def plan_parts(
     sf_before = salesforce.api_calls
     extractor = Extractor(salesforce, mapping=mapping, options=options)
     resolved, problems = extractor.resolve(scope)
-    bulk = len(resolved.order_ids) > extractor.settings.bulk_threshold
     parts = split_scope(resolved, first=sizes.first, growth=sizes.growth, most=sizes.most)
     planner = Planner(
         profile=profile,
@@ -441,26 +442,49 @@ def plan_parts(
     lookups = ZuoraLookups(zuora)
     accounts = AccountsAhead(lookups, (a for p in parts for links in p.links.values() for a in links))
     asked_skus: set[str] = set()
-    for index, part in enumerate(parts, start=1):
-        if cancelled is not None and cancelled():
-            return
-        lookup_calls = lookups.calls
-        what = scope.describe() if len(parts) == 1 else f"part {index} of {len(parts)} of {scope.describe()}"
+    resolution_calls = salesforce.api_calls - sf_before
+
+    def read(index: int) -> _PartRead:
+        part = parts[index]
+        what = scope.describe() if len(parts) == 1 else f"part {index + 1} of {len(parts)} of {scope.describe()}"
+        before = salesforce.api_calls
         with cyclic_gc_paused():  # the part's records stay alive until it is planned: collections only re-walk them
-            extraction = extractor.read(part, bulk=bulk, what=what, cancelled=cancelled)
-            problems += extraction.problems
+            # Bulk API 2.0 only for a part above the threshold (one account group that large): a Bulk
+            # query waits for its job, about a second, which a part of a few hundred orders cannot afford
+            bulk = len(part.order_ids) > extractor.settings.bulk_threshold
+            extraction = extractor.read(part, bulk=bulk, what=what, compact=False, cancelled=cancelled)
             graph = graph_from_cpq(extraction.graph)
-            del extraction  # the typed records: the plan reads the graph's plain copies
             read_price_book_entries(salesforce, graph)
-            state = lookup_zuora(lookups, graph, asked_skus, accounts)
-            asked_skus |= {str(p.get("ProductCode") or "").strip() for p in graph.all("Product2")}
-            plan = planner.plan(graph, state)
-        plan.problems[:0] = [_extraction_problem(p) for p in problems]
-        problems = []
-        plan.salesforce_api_calls = salesforce.api_calls - sf_before
-        plan.zuora_lookup_calls = lookups.calls - lookup_calls
-        sf_before = salesforce.api_calls
-        yield plan
+        return _PartRead(graph, extraction.problems, salesforce.api_calls - before)
+
+    # the next part is read from Salesforce while this one is looked up in Zuora and planned
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
+        ahead: Future[_PartRead] | None = reader.submit(read, 0)
+        for index in range(len(parts)):
+            if ahead is None or (cancelled is not None and cancelled()):
+                return
+            taken = ahead.result()
+            ahead = reader.submit(read, index + 1) if index + 1 < len(parts) else None
+            lookup_calls = lookups.calls
+            with cyclic_gc_paused():
+                state = lookup_zuora(lookups, taken.graph, asked_skus, accounts)
+                asked_skus |= {str(p.get("ProductCode") or "").strip() for p in taken.graph.all("Product2")}
+                plan = planner.plan(taken.graph, state)
+            plan.problems[:0] = [_extraction_problem(p) for p in [*problems, *taken.problems]]
+            problems = []
+            plan.salesforce_api_calls = taken.salesforce_calls + resolution_calls
+            resolution_calls = 0
+            plan.zuora_lookup_calls = lookups.calls - lookup_calls
+            yield plan
+
+
+@dataclass
+class _PartRead:
+    """One part as read from Salesforce: its records, what could not be read, and the calls it took."""
+
+    graph: RecordGraph
+    problems: list[ExtractionProblem]
+    salesforce_calls: int
 
 
 def plan_sync(

@@ -61,9 +61,9 @@ class ExecutorOptions:
     poll_interval_s: float = 0.1
     poll_max_interval_s: float = 5.0
     job_timeout_s: float = 900.0
-    # the next part of a plan is read once fewer steps than this wait to be started: reading runs about
-    # as fast as writing instead of racing ahead, so the two share the machine evenly
-    read_ahead_steps: int = 600
+    # the next part of a plan is taken once fewer steps than this are ready to start (steps waiting for
+    # another, like an account's later orders, don't count: they keep no writer busy)
+    read_ahead_steps: int = 300
 
     def pool_size(self) -> int:
         return max(1, min(self.concurrency, MAX_CONCURRENCY))
@@ -350,8 +350,7 @@ class Executor:
                             on_part(part)
                         run.add(part)
                     run.counter.planning = more
-                unstarted = len(run.steps) - len(run.done) - len(in_flight)
-                wanted = unstarted < self.options.read_ahead_steps and not self._stopping(error)
+                wanted = len(run.ready) < self.options.read_ahead_steps and not self._stopping(error)
                 if more and next_part is None and wanted:
                     next_part = planning.submit(next, parts, None)
                 # a few steps queue behind the busy workers, so a worker that finishes starts the next
@@ -373,6 +372,9 @@ class Executor:
                 for future in [f for f in in_flight if f in finished]:
                     in_flight.pop(future)
                     run.settle(future.result())
+        close = getattr(parts, "close", None)
+        if close is not None:
+            close()  # a generator of parts stops reading ahead (and lets its threads end) now, not when collected
         cancelled = self.cancel.is_set() and (len(run.done) < len(run.steps) or more)
         for step in run.steps.values():
             if step.step_id not in run.done:
