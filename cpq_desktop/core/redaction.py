@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 import traceback
+from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
 MASK = "[REDACTED]"
@@ -101,11 +102,23 @@ _KEYED_PATTERNS = frozenset(pattern for pattern, _ in _PATTERNS if _SECRET_KEYS 
 _FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 
-def _has_key_word(text: str) -> bool:
+def _folded(text: str) -> str:
     if not text.isascii() and ("\u0130" in text or "\u0131" in text or "\u017f" in text):
         text = text.translate(_FOLD_TO_ASCII)
-    folded = text.lower()
-    return any(word in folded for word in _KEY_WORDS)
+    return text.lower()
+
+
+# What text must hold for a pattern not built on the key words to match (its literal parts, as IGNORECASE
+# would see them): a pattern is tried only on text that has it. Most of a sync's log lines hold none, and
+# the debug log is written for every request.
+_CREDENTIAL_WORDS = ("bearer", "basic", "oauth")
+_NEEDS: dict[re.Pattern[str], Callable[[str, str], bool]] = {
+    _PATTERNS[0][0]: lambda text, folded: "PRIVATE KEY" in text,
+    _PATTERNS[3][0]: lambda text, folded: "authorization" in folded,
+    _PATTERNS[4][0]: lambda text, folded: any(word in folded for word in _CREDENTIAL_WORDS),
+    _PATTERNS[6][0]: lambda text, folded: "00D" in text and "!" in text,
+    _PATTERNS[7][0]: lambda text, folded: "eyJ" in text,
+}
 
 
 # Shorter values are too likely to occur in ordinary text ("on", "1234") to be masked on sight.
@@ -134,10 +147,15 @@ class Redactor:
         for secret in self._ordered:
             if secret in text:
                 text = text.replace(secret, MASK)
-        keyed = _has_key_word(text)
+        folded = _folded(text)
+        keyed = any(word in folded for word in _KEY_WORDS)
         for pattern, replacement in _PATTERNS:
-            if keyed or pattern not in _KEYED_PATTERNS:
-                text = pattern.sub(replacement, text)
+            if pattern in _KEYED_PATTERNS:
+                if not keyed:
+                    continue
+            elif not _NEEDS[pattern](text, folded):
+                continue
+            text = pattern.sub(replacement, text)
         return text
 
     def redact_record(self, record: logging.LogRecord) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cpq_desktop.core import logging_setup
+from cpq_desktop.core import logging_setup, redaction
 from cpq_desktop.core.config import paths
 from cpq_desktop.core.redaction import MASK, RedactionFilter, Redactor, register_secret
 
@@ -143,3 +143,21 @@ def test_redaction_filter_is_reusable_for_other_handlers() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "value %s", ("debug-run-secret",), None)
     assert RedactionFilter(redactor).filter(record)
     assert record.getMessage() == f"value {MASK}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AUTHORIZATION: BEARER abc123def",
+        "baſic dXNlcjpwYXNzd29yZDEyMw==",  # long s: IGNORECASE reads it as "basic"
+        "Authorızation: OAuth 00D5e000000IZ3ZEAW!AQ0AQH.jrQ_z",  # dotless i
+        "jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln in prose",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQ\n-----END RSA PRIVATE KEY-----",
+        '{"orderNumber": "O-1", "subscriptions": [{"subscriptionNumber": "A-S1"}]}',
+    ],
+)
+def test_skipping_patterns_text_cannot_match_masks_the_same_as_trying_every_pattern(text: str) -> None:
+    everything = text
+    for pattern, replacement in redaction._PATTERNS:
+        everything = pattern.sub(replacement, everything)
+    assert Redactor().redact(text) == everything
