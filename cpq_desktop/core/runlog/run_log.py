@@ -92,6 +92,17 @@ def _try_compact(value: Any) -> str | None:
         return None
 
 
+def _try_fields(record: dict[str, Any]) -> dict[str, str] | None:
+    """Each field's compact JSON text (joined, they are the record's JSON line); None when one cannot be
+    encoded as it is."""
+    if not all(isinstance(key, str) for key in record):
+        return None
+    try:
+        return {key: _compact(value) for key, value in record.items()}
+    except (TypeError, ValueError):
+        return None
+
+
 _Item = tuple[str, Any]
 
 
@@ -340,26 +351,28 @@ class RunLog:
             return [self._fully_redacted(item) for item in value]
         return value
 
-    def _json_line(self, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The redacted JSON line of ``record`` and the (redacted) record it encodes."""
-        line = _try_compact(record)
+    def _json_line(self, record: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, str] | None]:
+        """The redacted JSON line of ``record``, the (redacted) record it encodes, and — when the line is
+        ``record`` as it came — each field's JSON text (the ``run.log`` text reuses it)."""
+        fields = _try_fields(record)
+        line = None if fields is None else "{" + ",".join(f"{_compact(k)}:{v}" for k, v in fields.items()) + "}"
         # JSON escaped something (a backslash shows it): redact those strings before they are encoded.
         prepared: dict[str, Any] = record if line is not None and "\\" not in line else self._prepared(record)
         if line is None or prepared is not record:
-            line = _compact(prepared)
+            line, fields = _compact(prepared), None
         if len(line) > MAX_LINE_CHARS:
             prepared = {key: _cut(value) for key, value in prepared.items()}
-            line = _compact(prepared)
+            line, fields = _compact(prepared), None
         redacted = self.redact(line)
         if redacted == line:
-            return line, prepared
+            return line, prepared, fields
         # Redacting the encoded line is one fast pass; if a mask landed across JSON syntax, redact value by value.
         try:
             decoded: dict[str, Any] = json.loads(redacted)
         except ValueError:
             decoded = self._fully_redacted(self._prepared(prepared))
-            return _compact(decoded), decoded
-        return redacted, decoded
+            return _compact(decoded), decoded, None
+        return redacted, decoded, None
 
     # -- what callers report (any thread) -------------------------------------------------------
 
@@ -485,10 +498,10 @@ class RunLog:
         self._write_event(payload)
 
     def _write_event(self, record: dict[str, Any]) -> None:
-        line, redacted = self._json_line(record)
+        line, redacted, fields = self._json_line(record)
         self._jsonl.write(line + "\n")
         # Built from the redacted record: the same values, so nothing the JSON line masks shows here.
-        self._text.write(_human(redacted))
+        self._text.write(_human(redacted, fields))
 
     def _flush_streams(self) -> None:
         self._unflushed = 0
@@ -637,8 +650,9 @@ _HEADER_FIELDS = frozenset({"ts", "t", "kind", "level", "message", "thread"})
 _SHORT_VALUE = 60
 
 
-def _human(record: dict[str, Any]) -> str:
-    """The ``run.log`` lines of one (already redacted) event: short values on one line, the rest below."""
+def _human(record: dict[str, Any], encoded: dict[str, str] | None = None) -> str:
+    """The ``run.log`` lines of one (already redacted) event: short values on one line, the rest below
+    (``encoded``: the fields' JSON text, when the JSON line has it already)."""
     message = str(record["message"]).replace("\n", "\n        ")
     lines = [f"{record['ts']} {record['level'].upper():<7} {record['kind']:<12} {message} [{record['thread']}]"]
     short: list[str] = []
@@ -646,7 +660,7 @@ def _human(record: dict[str, Any]) -> str:
     for key, value in record.items():
         if key in _HEADER_FIELDS:
             continue
-        shown = value if isinstance(value, str) else _compact(value)
+        shown = value if isinstance(value, str) else encoded[key] if encoded is not None else _compact(value)
         if len(shown) <= _SHORT_VALUE and "\n" not in shown:
             short.append(f"{key}={shown}")
         else:
