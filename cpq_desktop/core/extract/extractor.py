@@ -177,6 +177,15 @@ class Extractor:
         self.options = options if options is not None else ConnectorOptions()
         self.settings = settings if settings is not None else ExtractionSettings()
         self.describe = describe if describe is not None else describe_for(connection)
+        self._organization_rows: list[dict[str, Any]] | None = None
+
+    def _organization(self, runner: QueryRunner) -> list[dict[str, Any]]:
+        """The org's settings, read once for all the parts of a sync (a copy each time: records are
+        compacted in place)."""
+        if self._organization_rows is None:
+            soql = f"SELECT {', '.join(ORGANIZATION_FIELDS)} FROM Organization LIMIT 1"
+            self._organization_rows = runner.single("Organization", soql)
+        return [dict(row) for row in self._organization_rows]
 
     def _runner(
         self, *, bulk: bool, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
@@ -349,7 +358,7 @@ class Extractor:
             return ExtractionResult(graph=CpqGraph())
         runner = self._runner(bulk=bulk, progress=progress, cancelled=cancelled)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
-        run = _Run(runner, plan, resolved, resolver, compact=compact)
+        run = _Run(runner, plan, resolved, resolver, compact=compact, organization=self._organization)
         with cyclic_gc_paused():
             run.execute()
         runner.problems.extend(resolver.problems)
@@ -379,9 +388,17 @@ class _Run:
     """One extraction: the queries, and turning their records into the graph."""
 
     def __init__(
-        self, runner: QueryRunner, plan: SelectPlan, resolved: ResolvedScope, rest: QueryRunner, *, compact: bool
+        self,
+        runner: QueryRunner,
+        plan: SelectPlan,
+        resolved: ResolvedScope,
+        rest: QueryRunner,
+        *,
+        compact: bool,
+        organization: Callable[[QueryRunner], list[dict[str, Any]]],
     ) -> None:
         self.runner = runner
+        self.organization = organization
         self.compact = compact
         self.rest = rest
         self.plan = plan
@@ -679,7 +696,7 @@ class _Run:
             self._typed(PricebookEntry, raw)
 
     def _organization(self) -> None:
-        rows = self.rest.single("Organization", f"SELECT {', '.join(ORGANIZATION_FIELDS)} FROM Organization LIMIT 1")
+        rows = self.organization(self.rest)
         if rows:
             self._typed(Organization, rows[0])
 

@@ -404,7 +404,7 @@ class PartSizes:
     before, up to ``most``: parts of a few hundred orders keep the next one ready before the writes run
     dry, and what one part holds in memory small."""
 
-    first: int = 200
+    first: int = 100
     growth: float = 1.5
     most: int = 400
 

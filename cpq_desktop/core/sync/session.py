@@ -11,6 +11,7 @@ code 2 and a message; a cancelled run ends with exit code 4 after its in-flight 
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,13 +23,14 @@ from simple_salesforce.exceptions import SalesforceError
 from cpq_desktop.core.config import paths
 from cpq_desktop.core.extract import AccountScope, ExtractionCancelled, ExtractionError, OrderScope, Scope
 from cpq_desktop.core.planning.connections import Connections
-from cpq_desktop.core.planning.planner import PartSizes, plan_parts
+from cpq_desktop.core.planning.planner import PartSizes
 from cpq_desktop.core.runlog import RunLog
 from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, ExecutionReport, Executor, ExecutorOptions
 from cpq_desktop.core.sync.history import RunHistory
 from cpq_desktop.core.sync.interrupted import CATALOG_KINDS, left_behind, save_catalog_steps, settle
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import SyncPlan
+from cpq_desktop.core.sync.plan_process import plan_parts_in_child
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
 from cpq_desktop.core.sync.results import ExitCode, RecordResult, RunSummary, new_run_id, utc_now
 from cpq_desktop.core.sync.writeback import WriteBack, write_back
@@ -192,6 +194,8 @@ def _run(
                 "decision",
                 f"the tenant allows {limit} concurrent requests: {limit} at a time instead of {options.concurrency}",
             )
+        # the child process reading and planning the scope shares the writers' concurrency slots
+        client.slots = multiprocessing.get_context("spawn").BoundedSemaphore(executor.options.pool_size())
         for resolution in executor.resolve_open_intents():
             log.event(
                 "decision",
@@ -231,8 +235,8 @@ def _run(
         scope=scope_text,
         started_at=started,
         results=results,
-        salesforce_calls=connections.salesforce.api_calls - sf_before,
-        zuora_calls=client.calls,
+        salesforce_calls=connections.salesforce.api_calls - sf_before + sum(p.salesforce_api_calls for p in plans),
+        zuora_calls=client.calls + sum(p.zuora_lookup_calls for p in plans),
         cancelled=cancelled,
         retry_of=retry_of,
     )
@@ -256,7 +260,8 @@ def _run_scope(
     options: SyncOptions,
     cancel: threading.Event,
 ) -> ExecutionReport:
-    """Read, plan and write ``scope`` part by part: the executor writes one part while the next is read."""
+    """Read, plan and write ``scope`` part by part: the executor writes one part while a child process reads
+    and plans the next (:mod:`.plan_process`)."""
     catalog: list[SyncPlan] = []
     saved: Path | None = None
 
@@ -269,14 +274,13 @@ def _run_scope(
         saved = save_catalog_steps(interrupted_dir, _catalog_of(catalog), run_id)
 
     report = executor.run_parts(
-        plan_parts(
-            connections.salesforce,
-            executor.client,
-            profile=connections.profile,
-            scope=scope,
-            options=connections.options,
+        plan_parts_in_child(
+            connections,
+            scope,
             sizes=options.part_sizes,
-            cancelled=cancel.is_set,
+            retry=options.retry,
+            slots=executor.client.slots,
+            on_exchange=log.exchange,
         ),
         on_part=taken,
     )

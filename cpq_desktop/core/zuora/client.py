@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ class ZuoraClient:
         retry: RetryPolicy | None = None,
         pool_size: int = 10,
         on_exchange: Callable[[Exchange], None] | None = None,
+        slots: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
@@ -110,9 +112,10 @@ class ZuoraClient:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
-        # never more requests in flight than the pool has connections: look-ups made while writes run
-        # wait their turn instead of going over the tenant's concurrency limit (and being answered 429)
-        self._slots = threading.BoundedSemaphore(max(pool_size, 1))
+        # never more requests in flight than the pool has connections (or than ``slots``, a semaphore
+        # shared with another client, allows): look-ups made while writes run wait their turn instead of
+        # going over the tenant's concurrency limit (and being answered 429)
+        self.slots: AbstractContextManager[Any] = slots or threading.BoundedSemaphore(max(pool_size, 1))
         self._token: str | None = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -246,7 +249,7 @@ class ZuoraClient:
             send_headers["Authorization"] = f"Bearer {token}"
             started = time.monotonic()
             try:
-                with self._slots:
+                with self.slots:
                     started = time.monotonic()  # the exchange's own time, not the wait for a free slot
                     response = self._session.request(
                         method,
