@@ -27,6 +27,7 @@ from cpq_desktop.core.sync.plan import PlanStep, RecordRef, Request, StepKind, S
 from cpq_desktop.core.sync.progress import EventKind, Progress, ProgressEvent
 from cpq_desktop.core.sync.results import ExitCode, RecordStatus
 from cpq_desktop.core.sync.session import SyncOptions, run_sync
+from cpq_desktop.sandbox.runner import Sandbox
 
 SMALL_PARTS = PartSizes(first=4, growth=1.5, most=8)
 ONE_PART = PartSizes(first=100_000, most=100_000)
@@ -241,3 +242,42 @@ def test_the_progress_line_says_more_is_being_read_instead_of_an_eta_that_would_
     assert "ETA" not in reading.line()
     read = Progress(planned=100, succeeded=40, elapsed_s=4.0)
     assert read.line().endswith("ETA 6 s")
+
+
+# -- the child process that reads and plans ----------------------------------------------------------
+
+
+def _events(run_id: str) -> list[dict[str, Any]]:
+    lines = (run_folder(run_id) / "run.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_what_the_planning_process_reads_and_looks_up_is_in_the_runs_debug_log(connections: Connections) -> None:
+    run = run_sync(connections, UnsyncedScope(), options=SyncOptions(part_sizes=SMALL_PARTS))
+    events = _events(run.summary.run_id)
+    soql = [e for e in events if e["kind"] == "soql"]
+    lookups = [e for e in events if e["kind"] == "exchange" and str(e.get("path")).startswith("/object-query/")]
+    assert soql
+    assert {e["thread"] for e in soql} == {"planning_0"}  # the thread taking the parts from the process
+    assert any("FROM OrderItem" in e["query"] for e in soql)
+    assert lookups
+    # every call of both processes is counted once in the run's summary
+    writes = [e for e in events if e["kind"] == "exchange" and not str(e.get("path")).startswith("/object-query/")]
+    assert run.summary.zuora_calls == len(writes) + len(lookups)
+    assert run.summary.salesforce_calls >= len(soql)
+
+
+def test_an_expired_salesforce_session_is_renewed_for_the_planning_process(
+    sandbox: Sandbox, connections: Connections
+) -> None:
+    sandbox.salesforce.expire_current_token()
+    run = run_sync(connections, UnsyncedScope(), options=SyncOptions(part_sizes=SMALL_PARTS))
+    assert run.summary.exit_code is ExitCode.RECORDS_FAILED, run.summary.error  # the org's bad records only
+    assert any(r.status is RecordStatus.CREATED for r in run.results)
+
+
+def test_a_failure_while_reading_ends_the_run_with_its_message(connections: Connections) -> None:
+    run = run_sync(connections, UnsyncedScope(status_field="No_Such_Status__c"))
+    assert run.summary.exit_code is ExitCode.CONNECTION
+    assert "No_Such_Status__c" in run.summary.error
+    assert run.results == []

@@ -90,13 +90,27 @@ class SalesforceConnection:
         with self._lock:
             if self.client is not stale:
                 return  # another thread renewed already
-            try:
-                self.tokens = self._renew(self.tokens)
-            except SalesforceLoginError as exc:
-                raise SalesforceLoginError(
-                    f"The Salesforce session expired and could not be renewed: {exc} "
-                    "Open Connections and log in to Salesforce again."
-                ) from None
-            self.client = self._build(self.tokens)
+            self._renew_now()
         if self._on_tokens_changed is not None:
             self._on_tokens_changed(self.tokens)
+
+    def renewed(self, stale_access_token: str) -> SalesforceTokens:
+        """Tokens for a copy of this session whose access token (``stale_access_token``) expired: renewed
+        now, unless this connection has renewed since (a process reading for this one asks it so)."""
+        with self._lock:
+            renewing = self.tokens.access_token == stale_access_token
+            if renewing:
+                self._renew_now()
+        if renewing and self._on_tokens_changed is not None:
+            self._on_tokens_changed(self.tokens)
+        return self.tokens
+
+    def _renew_now(self) -> None:
+        try:
+            self.tokens = self._renew(self.tokens)
+        except SalesforceLoginError as exc:
+            raise SalesforceLoginError(
+                f"The Salesforce session expired and could not be renewed: {exc} "
+                "Open Connections and log in to Salesforce again."
+            ) from None
+        self.client = self._build(self.tokens)

@@ -332,7 +332,7 @@ class Executor:
         error: Exception | None = None
         with (
             ThreadPoolExecutor(max_workers=self.options.pool_size(), thread_name_prefix="zuora-write") as pool,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-next") as planning,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="planning") as planning,
         ):
             next_part: Future[SyncPlan | None] | None = planning.submit(next, parts, None)
             more = run.counter.planning = True

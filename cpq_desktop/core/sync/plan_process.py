@@ -4,7 +4,8 @@ Python runs one thread at a time. Reading and planning a part is pure computatio
 thread beside the writer threads, every writer waited for the interpreter several times per request:
 the writes ran at about two thirds of their rate for as long as parts were being planned (issue 6's
 benchmark). The child process runs :func:`~cpq_desktop.core.planning.planner.plan_parts` with its own
-connections, made from this session's (the Salesforce session's access token, the Zuora OAuth client),
+connections, made from this session's (the Salesforce session's access token, renewed by asking this
+process, and the Zuora OAuth client),
 and hands each part back through a pipe when asked for it — one part at a time, so reading runs only as
 far ahead as the writes need. Its log records (the SOQL it ran) and Zuora look-ups come back through the
 same pipe into this run's debug log; its Zuora requests share this process's concurrency slots, so
@@ -31,7 +32,7 @@ from cpq_desktop.core.extract import ExtractionCancelled, ExtractionError, Scope
 from cpq_desktop.core.planning.connections import Connections
 from cpq_desktop.core.planning.planner import PartSizes, plan_parts
 from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
-from cpq_desktop.core.salesforce.oauth import SalesforceTokens
+from cpq_desktop.core.salesforce.oauth import SalesforceLoginError, SalesforceTokens
 from cpq_desktop.core.sync.plan import SyncPlan
 from cpq_desktop.core.zuora.client import Exchange, RetryPolicy, ZuoraClient, ZuoraConnection
 from cpq_desktop.core.zuora.errors import ZuoraAuthError, ZuoraConnectionError, ZuoraError
@@ -39,10 +40,6 @@ from cpq_desktop.core.zuora.errors import ZuoraAuthError, ZuoraConnectionError, 
 # the child stops within this long after being told to; then it is ended
 STOP_TIMEOUT_S = 10.0
 _APP_LOGGER = "cpq_desktop"
-
-
-class SessionExpiredError(ExtractionError):
-    """The Salesforce session the child was given expired while it read the scope."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +83,24 @@ def plan_parts_in_child(
     )
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_child, args=(job, theirs), name="cpq-desktop-planning", daemon=True)
+    renewals, their_renewals = context.Pipe()
+    process = context.Process(
+        target=_child, args=(job, theirs, their_renewals), name="cpq-desktop-planning", daemon=True
+    )
     process.start()
     theirs.close()
+    their_renewals.close()
+
+    def renew(stale_access_token: str) -> None:
+        try:
+            renewals.send(("tokens", connections.salesforce.renewed(stale_access_token)))
+        except SalesforceLoginError as exc:
+            renewals.send(("error", str(exc)))
+
     try:
         while True:
             ours.send("next")
-            kind, payload = _answer(ours, process, on_exchange)
+            kind, payload = _answer(ours, process, on_exchange, renew)
             if kind == "done":
                 return
             if kind == "error":
@@ -101,10 +109,17 @@ def plan_parts_in_child(
             yield plan
     finally:
         _stop(ours, process)
+        renewals.close()
 
 
-def _answer(pipe: Connection, process: Any, on_exchange: Callable[[Exchange], None] | None) -> tuple[str, Any]:
-    """The child's answer to a request, its log records and Zuora exchanges passed on meanwhile."""
+def _answer(
+    pipe: Connection,
+    process: Any,
+    on_exchange: Callable[[Exchange], None] | None,
+    renew: Callable[[str], None],
+) -> tuple[str, Any]:
+    """The child's answer to a request; meanwhile its log records and Zuora exchanges are passed on and
+    its requests to renew the Salesforce session answered."""
     while True:
         try:
             kind, payload = pipe.recv()
@@ -119,6 +134,8 @@ def _answer(pipe: Connection, process: Any, on_exchange: Callable[[Exchange], No
         elif kind == "exchange":
             if on_exchange is not None:
                 on_exchange(payload)
+        elif kind == "renew":
+            renew(payload)
         else:
             return kind, payload
 
@@ -135,7 +152,7 @@ def _stop(pipe: Connection, process: Any) -> None:
 
 _ERRORS: dict[str, Callable[[str], Exception]] = {
     "ExtractionCancelled": ExtractionCancelled,
-    "SessionExpiredError": SessionExpiredError,
+    "SalesforceLoginError": ExtractionError,
     "ExtractionError": ExtractionError,
     "ZuoraAuthError": ZuoraAuthError,
     "ZuoraError": ZuoraConnectionError,
@@ -177,25 +194,36 @@ class _PipeHandler(logging.Handler):
         if record.exc_info:
             record.exc_text = "".join(traceback.format_exception(*record.exc_info))
             record.exc_info = None
-        record.threadName = "planning process"
         self._pipe.send(("log", record))
 
 
-def _session_expired(_: SalesforceTokens) -> SalesforceTokens:
-    raise SessionExpiredError(
-        "The Salesforce session expired while the scope was being read. What was written is recorded; run the "
-        "sync again to go on."
-    )
+class _Renewal:
+    """The child's way to renew the Salesforce session: it asks the parent, whose connection can log in
+    again (with the profile's secrets, which never leave it), and waits for the fresh tokens."""
+
+    def __init__(self, sender: _Sender, answers: Connection) -> None:
+        self._sender = sender
+        self._answers = answers
+        self._lock = threading.Lock()
+
+    def __call__(self, stale: SalesforceTokens) -> SalesforceTokens:
+        with self._lock:
+            self._sender.send(("renew", stale.access_token))
+            kind, payload = self._answers.recv()
+        if kind == "error":
+            raise SalesforceLoginError(payload)
+        tokens: SalesforceTokens = payload
+        return tokens
 
 
-def _child(job: _Job, pipe: Connection) -> None:
+def _child(job: _Job, pipe: Connection, renewals: Connection) -> None:
     sender = _Sender(pipe)
     logger = logging.getLogger(_APP_LOGGER)
     logger.setLevel(logging.DEBUG)
     logger.addHandler(_PipeHandler(sender))
     salesforce = SalesforceConnection(
         job.salesforce_tokens,
-        _session_expired,
+        _Renewal(sender, renewals),
         make_http_session(job.salesforce_ca_file),
         api_version=job.salesforce_api_version,
     )
@@ -224,8 +252,8 @@ def _child(job: _Job, pipe: Connection) -> None:
 def _kind(exc: Exception) -> str:
     for kind in (
         ExtractionCancelled,
-        SessionExpiredError,
         ExtractionError,
+        SalesforceLoginError,
         ZuoraAuthError,
         ZuoraError,
         SalesforceError,
@@ -236,6 +264,6 @@ def _kind(exc: Exception) -> str:
 
 
 def _message(exc: Exception) -> str:
-    if isinstance(exc, ExtractionError | ZuoraError | SalesforceError):
+    if isinstance(exc, ExtractionError | SalesforceLoginError | ZuoraError | SalesforceError):
         return str(exc)
     return "".join(traceback.format_exception(exc))
