@@ -33,6 +33,7 @@ from cpq_desktop.core.planning.connections import Connections
 from cpq_desktop.core.planning.planner import PartSizes, plan_parts
 from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
 from cpq_desktop.core.salesforce.oauth import SalesforceLoginError, SalesforceTokens
+from cpq_desktop.core.sync.peak_memory import peak_rss_mb
 from cpq_desktop.core.sync.plan import SyncPlan
 from cpq_desktop.core.zuora.client import Exchange, RetryPolicy, ZuoraClient, ZuoraConnection
 from cpq_desktop.core.zuora.errors import ZuoraAuthError, ZuoraConnectionError, ZuoraError
@@ -40,6 +41,7 @@ from cpq_desktop.core.zuora.errors import ZuoraAuthError, ZuoraConnectionError, 
 # the child stops within this long after being told to; then it is ended
 STOP_TIMEOUT_S = 10.0
 _APP_LOGGER = "cpq_desktop"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,12 @@ def plan_parts_in_child(
             ours.send("next")
             kind, payload = _answer(ours, process, on_exchange, renew)
             if kind == "done":
+                if payload is not None:
+                    _log.info(
+                        "The planning process peaked at %.0f MB of memory",
+                        payload,
+                        extra={"run_event": {"kind": "memory", "process": "planning", "peak_rss_mb": round(payload)}},
+                    )
                 return
             if kind == "error":
                 raise _error(*payload)
@@ -237,7 +245,7 @@ def _child(job: _Job, pipe: Connection, renewals: Connection) -> None:
         while pipe.recv() == "next":
             part = next(parts, None)
             if part is None:
-                sender.send(("done", None))
+                sender.send(("done", peak_rss_mb()))
                 break
             sender.send(("part", part))
     except (EOFError, OSError):

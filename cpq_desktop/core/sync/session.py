@@ -29,6 +29,7 @@ from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, ExecutionReport,
 from cpq_desktop.core.sync.history import RunHistory
 from cpq_desktop.core.sync.interrupted import CATALOG_KINDS, left_behind, save_catalog_steps, settle
 from cpq_desktop.core.sync.ledger import Ledger
+from cpq_desktop.core.sync.peak_memory import peak_rss_mb
 from cpq_desktop.core.sync.plan import SyncPlan
 from cpq_desktop.core.sync.plan_process import plan_parts_in_child
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
@@ -221,6 +222,11 @@ def _run(
                 cancelled = True
             elif report.error is not None:
                 raise report.error
+        peak = peak_rss_mb()
+        if peak is not None:
+            log.event(
+                "memory", f"The sync process peaked at {peak:.0f} MB of memory", process="sync", peak_rss_mb=round(peak)
+            )
         if options.writeback is not None and results:
             outcome = write_back(connections.salesforce, results, options.writeback)
             log.event("write_back", outcome.message, updated=outcome.updated, failed=outcome.failed)
