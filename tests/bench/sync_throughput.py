@@ -14,10 +14,12 @@ RSS ≤ 300 MB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -70,10 +72,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--zuora-concurrency", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the sandbox, ledger and run log; print where")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="cpq-bench-") as tmp:
-        root = Path(tmp)
+    with contextlib.ExitStack() as cleanup:
+        root = Path(tempfile.mkdtemp(prefix="cpq-bench-"))
+        if args.keep:
+            print(f"kept in {root}", flush=True)
+        else:
+            cleanup.callback(shutil.rmtree, root, ignore_errors=True)
         started = time.monotonic()
         sandbox = Sandbox(
             root / "sandbox",

@@ -251,4 +251,5 @@ def test_ledger_agrees_with_zuora(synced: Synced) -> None:
     for result in synced.report.steps.values():
         assert result.state is StepState.CREATED
         if result.step.kind is StepKind.CREATE_ORDER:
-            assert result.outputs["orderNumber"] == result.step.request.body["orderNumber"]
+            sent = synced.plan.step(result.step.step_id).request.body
+            assert result.outputs["orderNumber"] == sent["orderNumber"]

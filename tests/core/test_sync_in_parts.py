@@ -140,7 +140,7 @@ def test_a_sync_in_parts_starts_writing_before_the_scope_is_read_and_writes_ever
     options = SyncOptions(part_sizes=SMALL_PARTS)
     run = run_sync(connections, UnsyncedScope(), options=options)
     assert run.summary.exit_code is ExitCode.RECORDS_FAILED  # the org's deliberate bad records
-    assert len(run.plans) >= 4
+    assert len(run.parts) >= 4
     plans, first_write = _plans_and_first_write(run.summary.run_id)
     assert first_write < plans[-1]
 
@@ -174,7 +174,7 @@ def test_a_cancelled_sync_reads_no_further_part_and_the_next_one_finishes_the_re
         options=ConnectorOptions(),
         sizes=ONE_PART,
     )
-    assert len(first.plans) < len(_parts_of_scope(connections))
+    assert len(first.parts) < len(_parts_of_scope(connections))
     assert everything.steps  # the cancelled run left work for the next one
 
     second = run_sync(connections, UnsyncedScope(), options=options)

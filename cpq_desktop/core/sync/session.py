@@ -30,7 +30,7 @@ from cpq_desktop.core.sync.history import RunHistory
 from cpq_desktop.core.sync.interrupted import CATALOG_KINDS, left_behind, save_catalog_steps, settle
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.peak_memory import peak_rss_mb
-from cpq_desktop.core.sync.plan import SyncPlan
+from cpq_desktop.core.sync.plan import PlanStep, SyncPlan
 from cpq_desktop.core.sync.plan_process import plan_parts_in_child
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
 from cpq_desktop.core.sync.results import ExitCode, RecordResult, RunSummary, new_run_id, utc_now
@@ -58,11 +58,24 @@ class SyncOptions:
     part_sizes: PartSizes = field(default_factory=PartSizes)
 
 
+@dataclass(frozen=True)
+class PartTaken:
+    """What a run keeps of one part of its plan once taken (the steps themselves go to the executor)."""
+
+    counts: dict[str, int]
+    salesforce_calls: int
+    zuora_lookup_calls: int
+
+    @classmethod
+    def of(cls, plan: SyncPlan) -> PartTaken:
+        return cls(plan.counts, plan.salesforce_api_calls, plan.zuora_lookup_calls)
+
+
 @dataclass
 class SyncRun:
     summary: RunSummary
     results: list[RecordResult]
-    plans: list[SyncPlan]
+    parts: list[PartTaken]
     zuora_writes: int
 
 
@@ -155,7 +168,7 @@ def _run(
 ) -> SyncRun:
     sf_before = connections.salesforce.api_calls
     results: list[RecordResult] = []
-    plans: list[SyncPlan] = []
+    parts: list[PartTaken] = []
 
     unsaved: list[RecordResult] = []
 
@@ -215,7 +228,7 @@ def _run(
             if cancel.is_set():
                 cancelled = True
                 break
-            report = _run_scope(connections, scope, executor, log, plans, interrupted_dir, run_id, options, cancel)
+            report = _run_scope(connections, scope, executor, log, parts, interrupted_dir, run_id, options, cancel)
             results.extend(report.results)
             cancelled = cancelled or report.cancelled
             if isinstance(report.error, ExtractionCancelled):
@@ -241,8 +254,8 @@ def _run(
         scope=scope_text,
         started_at=started,
         results=results,
-        salesforce_calls=connections.salesforce.api_calls - sf_before + sum(p.salesforce_api_calls for p in plans),
-        zuora_calls=client.calls + sum(p.zuora_lookup_calls for p in plans),
+        salesforce_calls=connections.salesforce.api_calls - sf_before + sum(p.salesforce_calls for p in parts),
+        zuora_calls=client.calls + sum(p.zuora_lookup_calls for p in parts),
         cancelled=cancelled,
         retry_of=retry_of,
     )
@@ -252,7 +265,7 @@ def _run(
     else:
         log.close(summary)
     history.finish_run(summary)
-    return SyncRun(summary, results, plans, executor.writes)
+    return SyncRun(summary, results, parts, executor.writes)
 
 
 def _run_scope(
@@ -260,7 +273,7 @@ def _run_scope(
     scope: Scope,
     executor: Executor,
     log: RunLog,
-    plans: list[SyncPlan],
+    parts: list[PartTaken],
     interrupted_dir: Path,
     run_id: str,
     options: SyncOptions,
@@ -268,16 +281,19 @@ def _run_scope(
 ) -> ExecutionReport:
     """Read, plan and write ``scope`` part by part: the executor writes one part while a child process reads
     and plans the next (:mod:`.plan_process`)."""
-    catalog: list[SyncPlan] = []
+    catalog: list[PlanStep] = []
     saved: Path | None = None
 
     def taken(part: SyncPlan) -> None:
         nonlocal saved
-        plans.append(part)
-        log.event("plan", f"planned {part.scope} ({len(plans)}): {part.counts}", counts=part.counts)
+        parts.append(PartTaken.of(part))
+        log.event("plan", f"planned {part.scope} ({len(parts)}): {part.counts}", counts=part.counts)
         # the catalog steps of every part so far, until the run says they ended
-        catalog.append(part)
-        saved = save_catalog_steps(interrupted_dir, _catalog_of(catalog), run_id)
+        catalog.extend(step for step in part.steps if step.kind in CATALOG_KINDS)
+        if catalog:
+            saved = save_catalog_steps(
+                interrupted_dir, SyncPlan(profile=part.profile, scope=part.scope, steps=catalog), run_id
+            )
 
     report = executor.run_parts(
         plan_parts_in_child(
@@ -292,9 +308,3 @@ def _run_scope(
     )
     settle(saved, report.steps.values())
     return report
-
-
-def _catalog_of(parts: list[SyncPlan]) -> SyncPlan:
-    first = parts[0]
-    steps = [step for part in parts for step in part.steps if step.kind in CATALOG_KINDS]
-    return SyncPlan(profile=first.profile, scope=first.scope, steps=steps)
