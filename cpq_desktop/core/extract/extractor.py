@@ -343,14 +343,11 @@ class Extractor:
         *,
         bulk: bool,
         what: str,
-        compact: bool = True,
         progress: Progress | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> ExtractionResult:
         """The graph of resolved orders (and named accounts) — the whole scope, or one part of it — through
-        Bulk API 2.0 when ``bulk``. ``what`` names it in the log. ``compact`` keeps each parent record and
-        repeated text once (a whole large scope needs it to fit in memory; a part of a few hundred orders
-        is read faster without that work)."""
+        Bulk API 2.0 when ``bulk``. ``what`` names it in the log."""
         calls_before = self.connection.api_calls
         resolver = self._runner(bulk=False, progress=progress, cancelled=cancelled)
         if not resolved.order_ids and not resolved.account_ids:
@@ -358,7 +355,7 @@ class Extractor:
             return ExtractionResult(graph=CpqGraph())
         runner = self._runner(bulk=bulk, progress=progress, cancelled=cancelled)
         plan = FieldPlanner(self.mapping, self.options, self.describe).plan()
-        run = _Run(runner, plan, resolved, resolver, compact=compact, organization=self._organization)
+        run = _Run(runner, plan, resolved, resolver, organization=self._organization)
         with cyclic_gc_paused():
             run.execute()
         runner.problems.extend(resolver.problems)
@@ -394,12 +391,10 @@ class _Run:
         resolved: ResolvedScope,
         rest: QueryRunner,
         *,
-        compact: bool,
         organization: Callable[[QueryRunner], list[dict[str, Any]]],
     ) -> None:
         self.runner = runner
         self.organization = organization
-        self.compact = compact
         self.rest = rest
         self.plan = plan
         self.resolved = resolved
@@ -459,15 +454,14 @@ class _Run:
 
     def _settle(self) -> None:
         """Share the parents of the records added since the last call (their own parents are now read)."""
-        if self.compact:
-            for record in self._fresh:
-                self._share(record.raw)
+        for record in self._fresh:
+            self._share(record.raw)
         self._fresh.clear()
 
     def _typed(self, model: type[SfRecord], raw: Mapping[str, Any] | None) -> SfRecord | None:
         if raw is None:
             return None
-        if self.compact and isinstance(raw, dict):
+        if isinstance(raw, dict):
             self._compact(raw)
         try:
             record = model.from_raw(raw)

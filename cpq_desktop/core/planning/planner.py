@@ -39,7 +39,7 @@ from cpq_desktop.core.planning.graph import RecordGraph, graph_from_cpq
 from cpq_desktop.core.planning.orders import plan_order
 from cpq_desktop.core.planning.pricing import number
 from cpq_desktop.core.salesforce.connection import SalesforceConnection
-from cpq_desktop.core.sync.plan import ErrorClass, RecordProblem, RecordRef, SyncPlan
+from cpq_desktop.core.sync.plan import CATALOG_KINDS, ErrorClass, RecordProblem, RecordRef, SyncPlan
 from cpq_desktop.core.zuora.client import ZuoraClient
 from cpq_desktop.core.zuora.lookups import IN_BATCH, ZuoraAccount, ZuoraLookups
 
@@ -235,10 +235,15 @@ class Planner:
         plan_contact_updates(ctx)
         plan_other_contacts(ctx, accounts)
         steps, problems, held_back, already = marks
+        new_steps = list(ctx.steps.values())[steps:]
+        # later parts ask only whether these steps exist, and read the catalog's bodies
+        for step in new_steps:
+            if step.kind not in CATALOG_KINDS:
+                ctx.steps[step.step_id] = step.without_request_body()
         return SyncPlan(
             profile=ctx.profile,
             scope=self.scope,
-            steps=list(ctx.steps.values())[steps:],
+            steps=new_steps,
             problems=ctx.problems[problems:],
             held_back=ctx.held_back[held_back:],
             already_in_zuora=ctx.already[already:],
@@ -452,7 +457,7 @@ def plan_parts(
             # Bulk API 2.0 only for a part above the threshold (one account group that large): a Bulk
             # query waits for its job, about a second, which a part of a few hundred orders cannot afford
             bulk = len(part.order_ids) > extractor.settings.bulk_threshold
-            extraction = extractor.read(part, bulk=bulk, what=what, compact=False, cancelled=cancelled)
+            extraction = extractor.read(part, bulk=bulk, what=what, cancelled=cancelled)
             graph = graph_from_cpq(extraction.graph)
             read_price_book_entries(salesforce, graph)
         return _PartRead(graph, extraction.problems, salesforce.api_calls - before)

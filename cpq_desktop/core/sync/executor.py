@@ -197,7 +197,7 @@ class _Scheduling:
     def settle(self, result: StepResult) -> None:
         # a finished step's request (most of a plan's memory) is in the ledger and the run log; the run
         # keeps what its results and later parts need: the step's identity, record, kind and outcome
-        result.step = self.steps[result.step.step_id] = _finished(result.step)
+        result.step = self.steps[result.step.step_id] = result.step.without_request_body()
         self.done[result.step.step_id] = result
         if result.state in _SUCCESS:
             for child in self.dependents[result.step.step_id]:
@@ -224,12 +224,6 @@ class _Scheduling:
 
 
 _SUCCESS = frozenset({StepState.CREATED, StepState.UPDATED, StepState.FOUND})
-
-
-def _finished(step: PlanStep) -> PlanStep:
-    """``step`` without its request body, placeholders and details (the ledger has what was sent)."""
-    request = step.request.model_copy(update={"body": {}})
-    return step.model_copy(update={"request": request, "placeholders": [], "details": []})
 
 
 def _held_back(step: PlanStep, prerequisite: StepResult) -> StepResult:

@@ -16,11 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cpq_desktop.core.sync.executor import ERROR_UNREACHABLE, StepResult, StepState
-from cpq_desktop.core.sync.plan import StepKind, SyncPlan
-
-CATALOG_KINDS = frozenset(
-    {StepKind.CREATE_PRODUCT, StepKind.CREATE_PRODUCT_RATE_PLAN, StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE}
-)
+from cpq_desktop.core.sync.plan import CATALOG_KINDS, SyncPlan
 
 
 def _profile_prefix(profile: str) -> str:

@@ -60,6 +60,11 @@ class RecordRef(_Model):
         return f"{self.object} {self.label or self.id}" + (f" ({self.id})" if self.label else "")
 
 
+CATALOG_KINDS = frozenset(
+    {StepKind.CREATE_PRODUCT, StepKind.CREATE_PRODUCT_RATE_PLAN, StepKind.CREATE_PRODUCT_RATE_PLAN_CHARGE}
+)
+
+
 class Request(_Model):
     method: str
     path: str
@@ -171,6 +176,12 @@ class PlanStep(_Model):
     def resolved_body(self, outputs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         resolved: dict[str, Any] = resolve_body(self.request.body, outputs)
         return resolved
+
+    def without_request_body(self) -> PlanStep:
+        """This step without its request body, placeholders and details (most of a plan's memory): what is
+        left of a step once it is planned elsewhere or written — its identity, record, kind and reason."""
+        request = self.request.model_copy(update={"body": {}})
+        return self.model_copy(update={"request": request, "placeholders": [], "details": []})
 
 
 class ErrorClass(StrEnum):

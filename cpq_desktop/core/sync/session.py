@@ -27,10 +27,10 @@ from cpq_desktop.core.planning.planner import PartSizes
 from cpq_desktop.core.runlog import RunLog
 from cpq_desktop.core.sync.executor import DEFAULT_CONCURRENCY, ExecutionReport, Executor, ExecutorOptions
 from cpq_desktop.core.sync.history import RunHistory
-from cpq_desktop.core.sync.interrupted import CATALOG_KINDS, left_behind, save_catalog_steps, settle
+from cpq_desktop.core.sync.interrupted import left_behind, save_catalog_steps, settle
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.peak_memory import peak_rss_mb
-from cpq_desktop.core.sync.plan import PlanStep, SyncPlan
+from cpq_desktop.core.sync.plan import CATALOG_KINDS, PlanStep, SyncPlan
 from cpq_desktop.core.sync.plan_process import plan_parts_in_child
 from cpq_desktop.core.sync.progress import EventKind, ProgressCallback, ProgressEvent
 from cpq_desktop.core.sync.results import ExitCode, RecordResult, RunSummary, new_run_id, utc_now
