@@ -158,6 +158,31 @@ def test_sigterm_cancels_gracefully_and_a_later_run_picks_up_the_rest(sandbox: S
     assert_exactly_once_and_ledger_agrees(sandbox)
 
 
+def test_ctrl_c_reaching_the_planning_process_too_still_cancels_gracefully(tmp_path: Path) -> None:
+    # enough orders for several parts: the planning process is still at work when Ctrl+C comes
+    box = Sandbox(tmp_path / "big", SandboxOptions(orders=150, seed=7, latency_ms=20))
+    box.start()
+    try:
+        proc = subprocess.Popen(
+            cli("--sandbox", str(box.data_dir), "--progress-jsonl", "--concurrency", "2"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a process group of its own, as a terminal gives a command
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("{") and json.loads(line)["step_ids"]:
+                os.killpg(proc.pid, signal.SIGINT)  # what Ctrl+C does: the whole group gets it
+                break
+        out, err = proc.communicate(timeout=60)
+    finally:
+        box.stop()
+    assert proc.returncode == 4, err
+    assert "Traceback" not in err
+    assert "Cancelled" in out
+
+
 # the in-process sandbox may log the TLS connection a killed client leaves half open
 @pytest.mark.expect_logged_errors
 @pytest.mark.parametrize("kill_after", [0, 5, 30])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -225,6 +226,9 @@ class _Renewal:
 
 
 def _child(job: _Job, pipe: Connection, renewals: Connection) -> None:
+    # Ctrl+C in a terminal reaches the whole process group: the parent cancels the sync and tells this
+    # process to stop once the part in hand is planned
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sender = _Sender(pipe)
     logger = logging.getLogger(_APP_LOGGER)
     logger.setLevel(logging.DEBUG)
