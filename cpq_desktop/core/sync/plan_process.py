@@ -5,11 +5,10 @@ thread beside the writer threads, every writer waited for the interpreter severa
 the writes ran at about two thirds of their rate for as long as parts were being planned (issue 6's
 benchmark). The child process runs :func:`~cpq_desktop.core.planning.planner.plan_parts` with its own
 connections, made from this session's (the Salesforce session's access token, renewed by asking this
-process, and the Zuora OAuth client),
-and hands each part back through a pipe when asked for it — one part at a time, so reading runs only as
-far ahead as the writes need. Its log records (the SOQL it ran) and Zuora look-ups come back through the
-same pipe into this run's debug log; its Zuora requests share this process's concurrency slots, so
-together they never exceed the tenant's limit.
+process, and the Zuora OAuth client), and hands each part back through a pipe when asked for it — one
+part at a time, so reading runs only as far ahead as the writes need. Its log records (the SOQL it ran)
+and Zuora look-ups come back through the same pipe into this run's debug log; its Zuora requests share
+this process's concurrency slots, so together they never exceed the tenant's limit.
 """
 
 from __future__ import annotations
@@ -97,7 +96,7 @@ def plan_parts_in_child(
     def renew(stale_access_token: str) -> None:
         try:
             renewals.send(("tokens", connections.salesforce.renewed(stale_access_token)))
-        except SalesforceLoginError as exc:
+        except (SalesforceLoginError, OSError) as exc:  # refused, or the login endpoint unreachable
             renewals.send(("error", str(exc)))
 
     try:
