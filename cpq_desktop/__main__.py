@@ -4,4 +4,6 @@ import sys
 
 from cpq_desktop.cli import main
 
-sys.exit(main())
+# guarded: the process that reads and plans a sync is started with "spawn", which imports the main module
+if __name__ == "__main__":
+    sys.exit(main())
