@@ -240,6 +240,9 @@ class Planner:
         for step in new_steps:
             if step.kind not in CATALOG_KINDS:
                 ctx.steps[step.step_id] = step.without_request_body()
+        # a new account's body goes into the order creating it, planned in this part; later orders of
+        # the account refer to that order's answer
+        ctx.inline_bodies.clear()
         return SyncPlan(
             profile=ctx.profile,
             scope=self.scope,
