@@ -178,10 +178,20 @@ class PlanStep(_Model):
         return resolved
 
     def without_request_body(self) -> PlanStep:
-        """This step without its request body, placeholders and details (most of a plan's memory): what is
-        left of a step once it is planned elsewhere or written — its identity, record, kind and reason."""
-        request = self.request.model_copy(update={"body": {}})
-        return self.model_copy(update={"request": request, "placeholders": [], "details": []})
+        """What is left of this step once it is written (or planned, for a part already handed on): its
+        identity, record, kind, method, path and reason — without the request body, placeholders,
+        details, prerequisites, look-up and outputs, which are most of a plan's memory."""
+        request = self.request.model_copy(update={"body": {}, "headers": {}})
+        return self.model_copy(
+            update={
+                "request": request,
+                "placeholders": [],
+                "details": [],
+                "depends_on": [],
+                "lookup": None,
+                "outputs": [],
+            }
+        )
 
 
 class ErrorClass(StrEnum):
