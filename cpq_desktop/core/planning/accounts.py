@@ -59,7 +59,7 @@ def account_ref(ctx: PlanContext, account_id: str, output: str = "accountNumber"
     existing = ctx.zuora.accounts.get(account_id)
     if existing is not None:
         return (existing.number if output == "accountNumber" else existing.id), None
-    if account_step_id(account_id) not in ctx.steps and output == "accountNumber":
+    if not ctx.has_step(account_step_id(account_id)) and output == "accountNumber":
         inline = inline_account_step(ctx, account_id)
         if inline is not None:
             return token(inline, "accountNumber"), (None if inline == ctx.current_step else inline)
@@ -71,7 +71,7 @@ def contact_account(ctx: PlanContext, account_id: str) -> tuple[str, str]:
     """(body key, value) naming the account a new contact goes under: its id, or — for an account created
     inside an order, whose answer carries only the number — its number."""
     existing = ctx.zuora.accounts.get(account_id)
-    if existing is None and account_step_id(account_id) not in ctx.steps:
+    if existing is None and not ctx.has_step(account_step_id(account_id)):
         inline = inline_account_step(ctx, account_id)
         if inline is not None:
             if inline != ctx.current_step:
@@ -85,7 +85,7 @@ def inline_account_step(ctx: PlanContext, account_id: str) -> str | None:
     """The order step that creates account ``account_id`` inside it, if any — decided when the order being
     planned is the account's own (raises :class:`HeldBackError` when the account cannot be synced)."""
     step = ctx.inline_accounts.get(account_id)
-    if step is not None and (step in ctx.steps or step == ctx.current_step):
+    if step is not None and (ctx.has_step(step) or step == ctx.current_step):
         return step
     if ctx.current_order is None or ctx.current_step is None or account_id in ctx.parents:
         return None
@@ -110,7 +110,7 @@ def _has_own_part(ctx: PlanContext, order: dict[str, Any]) -> bool:
 def ensure_account(ctx: PlanContext, account_id: str) -> str:
     """The id of the step creating account ``account_id`` (planned once); raises when it cannot be."""
     step_id = account_step_id(account_id)
-    if step_id in ctx.steps:
+    if ctx.has_step(step_id):
         return step_id
     # created while an order is planned (an owner of it): that order's contacts of the account are its defaults
     current = ctx.graph.get("Order", ctx.current_order) if ctx.current_order else None
@@ -208,7 +208,7 @@ def plan_account_update(ctx: PlanContext, account_id: str) -> None:
     existing = ctx.zuora.accounts.get(account_id)
     record = ctx.graph.get("Account", account_id)
     step_id = f"account-update:{account_id}"
-    if existing is None or record is None or step_id in ctx.steps:
+    if existing is None or record is None or ctx.has_step(step_id):
         return
     try:
         with ctx.collecting() as dependencies:

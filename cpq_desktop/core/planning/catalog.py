@@ -156,7 +156,7 @@ def product_charge(ctx: PlanContext, product_id: str) -> ChargeRef:
             f"plan {plan.name!r}",
         )
     charge_step = f"catalog:prpc:{product_id}"
-    if charge_step not in ctx.steps:
+    if not ctx.has_step(charge_step):
         product_value, product_step = _product_step(ctx, product, sku)
         plan_body = ctx.apply(pairs.PRODUCT_RATE_PLAN.id, product)
         plan_body["ProductId"] = product_value
@@ -248,7 +248,7 @@ def usage_charge(ctx: PlanContext, product_id: str, schedule_id: str) -> tuple[C
         return ChargeRef(charge.id, None, "Usage", orders_model(charge.charge_model), f"plan {plan.name!r}"), link_id
     linked = ctx.graph.linked("ProductConsumptionSchedule", link)
     charge_step = f"catalog:prpc:{link_id}"
-    if charge_step not in ctx.steps:
+    if not ctx.has_step(charge_step):
         product_value, product_step = _product_step(ctx, product, sku)
         plan_body = ctx.apply(pairs.USAGE_PRODUCT_RATE_PLAN.id, linked)
         plan_body["ProductId"] = product_value

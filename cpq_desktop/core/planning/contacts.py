@@ -47,7 +47,7 @@ def _for_contacts_api(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _step(ctx: PlanContext, step_id: str, record: Any, body: dict[str, Any], reason: str, key: str) -> str:
-    if step_id not in ctx.steps:
+    if not ctx.has_step(step_id):
         ctx.add_step(
             PlanStep(
                 step_id=step_id,
@@ -150,12 +150,12 @@ def plan_other_contacts(ctx: PlanContext, account_ids: list[str]) -> None:
     for contact in ctx.graph.all("Contact"):
         account_id = str(contact.get("AccountId") or "")
         contact_id_ = str(contact.get("Id") or "")
-        if account_id not in wanted or contact_id_ in ctx.zuora.contacts or f"contact:{contact_id_}" in ctx.steps:
+        if account_id not in wanted or contact_id_ in ctx.zuora.contacts or ctx.has_step(f"contact:{contact_id_}"):
             continue
         created = (
             account_id in ctx.zuora.accounts
-            or account_step_id(account_id) in ctx.steps
-            or ctx.inline_accounts.get(account_id) in ctx.steps
+            or ctx.has_step(account_step_id(account_id))
+            or ctx.has_step(ctx.inline_accounts.get(account_id))
         )
         if not created or any(is_default(ctx, account_id, role, ("contact", contact_id_)) for role in ROLES):
             continue

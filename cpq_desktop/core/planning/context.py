@@ -105,6 +105,8 @@ class PlanContext:
     multi_currency: bool
     derivations: DerivationRegistry = DERIVATIONS
     steps: dict[str, PlanStep] = field(default_factory=dict)
+    # steps of parts already handed on (not kept: later parts only ask whether they exist)
+    handed_on: set[str] = field(default_factory=set)
     problems: list[RecordProblem] = field(default_factory=list)
     held_back: list[HeldBack] = field(default_factory=list)
     already: list[AlreadyInZuora] = field(default_factory=list)
@@ -147,6 +149,10 @@ class PlanContext:
     def depend(self, step_id: str | None) -> None:
         if step_id is not None and step_id not in self.pending_dependencies:
             self.pending_dependencies.append(step_id)
+
+    def has_step(self, step_id: str | None) -> bool:
+        """Whether the plan has step ``step_id``, in this part or one handed on before."""
+        return step_id is not None and (step_id in self.steps or step_id in self.handed_on)
 
     def add_step(self, step: PlanStep) -> PlanStep:
         self.steps[step.step_id] = step

@@ -229,7 +229,7 @@ class Planner:
             plan_order(ctx, order)
         for account_id in named:
             # an account whose orders all failed is still created, as Send to Zuora on it would
-            created = account_id in zuora.accounts or ctx.inline_accounts.get(account_id) in ctx.steps
+            created = account_id in zuora.accounts or ctx.has_step(ctx.inline_accounts.get(account_id))
             if not created and account_id in with_orders and account_id not in ctx.failed:
                 _ensure_named(ctx, account_id)
         plan_contact_updates(ctx)
@@ -239,7 +239,8 @@ class Planner:
         # later parts ask only whether these steps exist, and read the catalog's bodies
         for step in new_steps:
             if step.kind not in CATALOG_KINDS:
-                ctx.steps[step.step_id] = step.without_request_body()
+                del ctx.steps[step.step_id]
+                ctx.handed_on.add(step.step_id)
         # a new account's body goes into the order creating it, planned in this part; later orders of
         # the account refer to that order's answer
         ctx.inline_bodies.clear()

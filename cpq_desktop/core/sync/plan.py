@@ -178,9 +178,9 @@ class PlanStep(_Model):
         return resolved
 
     def without_request_body(self) -> PlanStep:
-        """What is left of this step once it is written (or planned, for a part already handed on): its
-        identity, record, kind, method, path and reason — without the request body, placeholders,
-        details, prerequisites, look-up and outputs, which are most of a plan's memory."""
+        """What is left of this step once it is written: its identity, record, kind, method, path and
+        reason — without the request body, placeholders, details, prerequisites, look-up and outputs,
+        which are most of a plan's memory (the ledger and the run log keep what was sent)."""
         request = self.request.model_copy(update={"body": {}, "headers": {}})
         return self.model_copy(
             update={
