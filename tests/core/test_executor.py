@@ -28,7 +28,7 @@ from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
 from cpq_desktop.sandbox.tls import SandboxTLS, create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
-from tests.core.test_planning_usecases import connect
+from tests.core.both_sandboxes import connect
 
 FAST_RETRIES = RetryPolicy(attempts=10, base_delay_s=0.005, max_delay_s=0.05, max_retry_after_s=0.02)
 

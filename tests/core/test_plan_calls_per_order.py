@@ -19,14 +19,10 @@ from cpq_desktop.core.config.models import WriteBackSettings
 from cpq_desktop.core.extract import AccountScope, OrderScope, UnsyncedScope
 from cpq_desktop.core.planning import plan_sync
 from cpq_desktop.core.sync.executor import ExecutionReport, Executor, StepState
-from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import StepKind, SyncPlan
 from cpq_desktop.core.sync.results import RecordStatus
 from cpq_desktop.core.sync.writeback import updates_for
-from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
-from cpq_desktop.sandbox.tls import create_tls
-from cpq_desktop.sandbox.zuora.server import ZuoraTenant
-from tests.core.test_planning_usecases import connect
+from tests.core.both_sandboxes import both_sandboxes
 from tests.core.test_sync_e2e import tenant_writes
 
 ORDERS = 200
@@ -44,26 +40,13 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    data = tmp_path_factory.mktemp("calls")
-    tls = create_tls(data)
-    org = SalesforceOrg(data / "salesforce", tls)
-    assert org.generate(orders=ORDERS, seed=1) is not None
-    tenant = ZuoraTenant(data / "zuora", tls)
-    org.start()
-    tenant.start()
-    salesforce, zuora = connect(org, tenant, tls.ca_file)
-    ledger = Ledger(data / "ledger.sqlite")
-    try:
-        before = tenant_writes(tenant)
-        plan = plan_sync(salesforce, zuora, profile="calls", scope=UnsyncedScope(), options=ConnectorOptions())
-        executor = Executor(zuora, ledger, profile="calls", run_id="run-1")
+    with both_sandboxes(tmp_path_factory.mktemp("calls"), orders=ORDERS, seed=1) as both:
+        zuora = both.zuora
+        before = tenant_writes(both.tenant)
+        plan = plan_sync(both.salesforce, zuora, profile="calls", scope=UnsyncedScope(), options=ConnectorOptions())
+        executor = Executor(zuora, both.ledger, profile="calls", run_id="run-1")
         report = executor.run(plan)
-        yield Run(plan, report, executor.writes, zuora.calls, tenant_writes(tenant) - before)
-    finally:
-        ledger.close()
-        zuora.close()
-        tenant.stop()
-        org.stop()
+        yield Run(plan, report, executor.writes, zuora.calls, tenant_writes(both.tenant) - before)
 
 
 def test_zuora_writes_per_order_on_a_fresh_tenant(run: Run) -> None:
@@ -107,16 +90,8 @@ def test_new_accounts_are_created_inside_their_first_order(run: Run) -> None:
 def test_a_later_plan_takes_the_contacts_an_order_gave_its_new_account_as_its_defaults(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    data = tmp_path_factory.mktemp("later")
-    tls = create_tls(data)
-    org = SalesforceOrg(data / "salesforce", tls)
-    assert org.generate(orders=40, seed=7) is not None
-    tenant = ZuoraTenant(data / "zuora", tls)
-    org.start()
-    tenant.start()
-    salesforce, zuora = connect(org, tenant, tls.ca_file)
-    ledger = Ledger(data / "ledger.sqlite")
-    try:
+    with both_sandboxes(tmp_path_factory.mktemp("later")) as both:
+        salesforce, zuora, ledger = both.salesforce, both.zuora, both.ledger
         soql = (
             "SELECT Id, AccountId, BillToContactId, InvoiceOwner__c FROM Order WHERE BillToContactId != null "
             "ORDER BY EffectiveDate, OrderNumber"
@@ -146,8 +121,3 @@ def test_a_later_plan_takes_the_contacts_an_order_gave_its_new_account_as_its_de
             for entry in step.request.body.get("subscriptions") or []:
                 for action in entry["orderActions"]:
                     assert "billToContactId" not in action.get("createSubscription", {})
-    finally:
-        ledger.close()
-        zuora.close()
-        tenant.stop()
-        org.stop()

@@ -20,10 +20,7 @@ from cpq_desktop.core.sync.executor import Executor, StepState
 from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import StepKind, SyncPlan
 from cpq_desktop.core.zuora.client import ZuoraClient
-from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
-from cpq_desktop.sandbox.tls import create_tls
-from cpq_desktop.sandbox.zuora.server import ZuoraTenant
-from tests.core.test_planning_usecases import connect
+from tests.core.both_sandboxes import both_sandboxes
 from tests.zuora_sdk_strict import strict_models, validate_request
 
 
@@ -44,30 +41,17 @@ class Resync:
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Resync]:
-    data = tmp_path_factory.mktemp("resync")
-    tls = create_tls(data)
-    org = SalesforceOrg(data / "salesforce", tls)
-    assert org.generate(orders=40, seed=7) is not None
-    tenant = ZuoraTenant(data / "zuora", tls)
-    org.start()
-    tenant.start()
-    salesforce, zuora = connect(org, tenant, tls.ca_file)
-    ledger = Ledger(data / "ledger.sqlite")
-    try:
+    with both_sandboxes(tmp_path_factory.mktemp("resync")) as both:
+        salesforce, zuora = both.salesforce, both.zuora
         env = Resync(
             salesforce,
             zuora,
-            ledger,
+            both.ledger,
             plan_sync(salesforce, zuora, profile="p", scope=UnsyncedScope(), options=ConnectorOptions()),
         )
         states = env.run(env.first, "run-1")
         assert set(states.values()) == {StepState.CREATED}
         yield env
-    finally:
-        ledger.close()
-        zuora.close()
-        tenant.stop()
-        org.stop()
 
 
 def _zuora_contacts(zuora: ZuoraClient, account_id: str) -> list[dict[str, Any]]:

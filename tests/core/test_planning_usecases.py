@@ -11,7 +11,6 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,15 +21,14 @@ from cpq_desktop.core.mapping import MappingFile, MappingRow, merge
 from cpq_desktop.core.planning import RecordGraph, graph_from_cpq, plan_graph, plan_sync
 from cpq_desktop.core.planning.context import ZuoraState
 from cpq_desktop.core.planning.planner import read_price_book_entries
-from cpq_desktop.core.salesforce.connection import SalesforceConnection, make_http_session
-from cpq_desktop.core.salesforce.oauth import TokenEndpoint
+from cpq_desktop.core.salesforce.connection import SalesforceConnection
 from cpq_desktop.core.sync.plan import ErrorClass, PlanStep, StepKind, SyncPlan, resolve_body
-from cpq_desktop.core.zuora.client import ZuoraClient, ZuoraConnection
+from cpq_desktop.core.zuora.client import ZuoraClient
 from cpq_desktop.core.zuora.lookups import ZuoraAccount, ZuoraLookups
 from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
 from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
-from cpq_desktop.sandbox.tls import create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
+from tests.core.both_sandboxes import both_sandboxes
 from tests.zuora_sdk_strict import strict_models, validate_request
 
 TRIGGER = "ContractEffective"
@@ -54,42 +52,10 @@ class Env:
         return self.plan(AccountScope(account_ids=(self.records(showcase)["account"],)), **options)
 
 
-def connect(org: SalesforceOrg, tenant: ZuoraTenant, ca_file: Path) -> tuple[SalesforceConnection, ZuoraClient]:
-    creds = org.credentials()
-    endpoint = TokenEndpoint(org.url, make_http_session(ca_file))
-    tokens = endpoint.password(
-        creds["username"], creds["password"], creds["security_token"], creds["client_id"], creds["client_secret"]
-    )
-    salesforce = SalesforceConnection(tokens, lambda stale: stale, make_http_session(ca_file))
-    zuora_creds = tenant.credentials()
-    zuora = ZuoraClient(
-        ZuoraConnection(
-            base_url=tenant.url,
-            client_id=zuora_creds["client_id"],
-            client_secret=zuora_creds["client_secret"],
-            ca_file=ca_file,
-        )
-    )
-    return salesforce, zuora
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    data = tmp_path_factory.mktemp("planning")
-    tls = create_tls(data)
-    org = SalesforceOrg(data / "salesforce", tls)
-    summary = org.generate(orders=40, seed=7)
-    assert summary is not None
-    tenant = ZuoraTenant(data / "zuora", tls)
-    org.start()
-    tenant.start()
-    salesforce, zuora = connect(org, tenant, tls.ca_file)
-    try:
-        yield Env(org, tenant, summary, salesforce, zuora)
-    finally:
-        zuora.close()
-        tenant.stop()
-        org.stop()
+    with both_sandboxes(tmp_path_factory.mktemp("planning")) as both:
+        yield Env(both.org, both.tenant, both.summary, both.salesforce, both.zuora)
 
 
 def order_step(plan: SyncPlan, order_id: str) -> PlanStep:

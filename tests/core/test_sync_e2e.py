@@ -16,16 +16,13 @@ from cpq_desktop.core.config import ConnectorOptions
 from cpq_desktop.core.extract import UnsyncedScope
 from cpq_desktop.core.planning import plan_sync
 from cpq_desktop.core.sync.executor import ExecutionReport, Executor, StepState
-from cpq_desktop.core.sync.ledger import Ledger
 from cpq_desktop.core.sync.plan import StepKind, SyncPlan
 from cpq_desktop.core.sync.progress import EventKind, ProgressEvent
 from cpq_desktop.core.sync.results import RecordStatus
 from cpq_desktop.core.zuora.client import ZuoraClient
 from cpq_desktop.sandbox.salesforce.generator import GeneratedSummary
-from cpq_desktop.sandbox.salesforce.server import SalesforceOrg
-from cpq_desktop.sandbox.tls import create_tls
 from cpq_desktop.sandbox.zuora.server import ZuoraTenant
-from tests.core.test_planning_usecases import connect
+from tests.core.both_sandboxes import both_sandboxes
 
 
 @dataclass
@@ -42,30 +39,16 @@ class Synced:
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
-    data = tmp_path_factory.mktemp("e2e")
-    tls = create_tls(data)
-    org = SalesforceOrg(data / "salesforce", tls)
-    summary = org.generate(orders=40, seed=7)
-    assert summary is not None
-    tenant = ZuoraTenant(data / "zuora", tls)
-    org.start()
-    tenant.start()
-    salesforce, zuora = connect(org, tenant, tls.ca_file)
-    ledger = Ledger(data / "ledger.sqlite")
-    try:
+    with both_sandboxes(tmp_path_factory.mktemp("e2e")) as both:
+        salesforce, zuora, ledger = both.salesforce, both.zuora, both.ledger
         plan = plan_sync(salesforce, zuora, profile="e2e", scope=UnsyncedScope(), options=ConnectorOptions())
         events: list[ProgressEvent] = []
         report = Executor(zuora, ledger, profile="e2e", run_id="run-1", on_event=events.append).run(plan)
         second_plan = plan_sync(salesforce, zuora, profile="e2e", scope=UnsyncedScope(), options=ConnectorOptions())
-        writes_before = tenant_writes(tenant)
+        writes_before = tenant_writes(both.tenant)
         second = Executor(zuora, ledger, profile="e2e", run_id="run-2").run(second_plan)
-        second_writes = tenant_writes(tenant) - writes_before
-        yield Synced(summary, zuora, plan, report, events, second_plan, second, second_writes)
-    finally:
-        ledger.close()
-        zuora.close()
-        tenant.stop()
-        org.stop()
+        second_writes = tenant_writes(both.tenant) - writes_before
+        yield Synced(both.summary, zuora, plan, report, events, second_plan, second, second_writes)
 
 
 def tenant_writes(tenant: ZuoraTenant) -> int:
