@@ -19,8 +19,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ from cpq_desktop.core.sync.results import (
     RunStatus,
     RunSummary,
 )
+from cpq_desktop.core.sync.sqlite_transaction import locked_transaction
 
 SCHEMA_VERSION = 1
 HISTORY_FILE_NAME = "history.sqlite3"
@@ -147,16 +148,8 @@ class RunHistory:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return locked_transaction(self._db, self._lock)
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -16,12 +16,13 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from cpq_desktop.core.sync.sqlite_transaction import locked_transaction
 
 SCHEMA_VERSION = 1
 
@@ -79,16 +80,8 @@ class Ledger:
         with self._lock:
             self._db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return locked_transaction(self._db, self._lock)
 
     def begin(self, profile: str, step_id: str, key: str, run_id: str, request: Any) -> None:
         """Record the intent to write; call before sending. Re-beginning an open intent keeps it open."""
