@@ -20,7 +20,6 @@ from cpq_desktop.core.extract import AccountScope, Extractor, OrderScope, Scope,
 from cpq_desktop.core.mapping import MappingFile, MappingRow, merge
 from cpq_desktop.core.planning import RecordGraph, graph_from_cpq, plan_graph, plan_sync
 from cpq_desktop.core.planning.context import ZuoraState
-from cpq_desktop.core.planning.planner import read_price_book_entries
 from cpq_desktop.core.salesforce.connection import SalesforceConnection
 from cpq_desktop.core.sync.plan import ErrorClass, PlanStep, StepKind, SyncPlan, resolve_body
 from cpq_desktop.core.zuora.client import ZuoraClient
@@ -728,9 +727,7 @@ def test_whole_org_plan_is_accepted_by_zuora_and_a_second_plan_writes_nothing(en
 def graph_for(env: Env, showcase: str, **options: Any) -> RecordGraph:
     extractor = Extractor(env.salesforce, options=ConnectorOptions(**options))
     extraction = extractor.extract(AccountScope(account_ids=(env.records(showcase)["account"],)))
-    graph = graph_from_cpq(extraction.graph)
-    read_price_book_entries(env.salesforce, graph)
-    return graph
+    return graph_from_cpq(extraction.graph)
 
 
 def edit(graph: RecordGraph, sobject: str, record_id: str, **changes: Any) -> None:

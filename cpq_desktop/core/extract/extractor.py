@@ -179,6 +179,11 @@ class Extractor:
         self.describe = describe if describe is not None else describe_for(connection)
         self._organization_rows: list[dict[str, Any]] | None = None
 
+    def default_currency(self) -> str:
+        """The org's corporate currency (the currency of records that name none)."""
+        rows = self._organization(self._runner(bulk=False))
+        return str(rows[0].get("DefaultCurrencyIsoCode") or "USD") if rows else "USD"
+
     def _organization(self, runner: QueryRunner) -> list[dict[str, Any]]:
         """The org's settings, read once for all the parts of a sync (a copy each time: records are
         compacted in place)."""

@@ -203,6 +203,7 @@ def graph_from_cpq(cpq: CpqGraph) -> RecordGraph:
         ("Account", cpq.accounts.values()),
         ("Contact", cpq.contacts.values()),
         ("Product2", cpq.products.values()),
+        ("PricebookEntry", cpq.pricebook_entries.values()),
         ("ConsumptionSchedule", cpq.consumption_schedules.values()),
         ("ConsumptionRate", cpq.consumption_rates.values()),
         ("ProductConsumptionSchedule", cpq.product_schedules.values()),

@@ -12,7 +12,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from cpq_desktop.core.config import ConnectorOptions
@@ -370,34 +369,6 @@ def _link_account_contacts(state: ZuoraState, graph: RecordGraph, unlinked: Mapp
             state.contacts[contact_id] = str(match["id"])
 
 
-PRICE_BOOK_BATCH = 200
-
-
-def _query_all(sf: Any, *, soql: str) -> Any:
-    return sf.query_all(soql)
-
-
-def read_price_book_entries(connection: SalesforceConnection, graph: RecordGraph) -> None:
-    """Add the active price book entries of the graph's products (their currencies and prices make the
-    catalog's active currencies and charge prices, connector-spec §2.8) — one query per 200 products."""
-    currency = ", CurrencyIsoCode" if any("CurrencyIsoCode" in o for o in graph.all("Order")) else ""
-    products = sorted(graph.ids("Product2"))
-    for start in range(0, len(products), PRICE_BOOK_BATCH):
-        ids = ", ".join(f"'{p}'" for p in products[start : start + PRICE_BOOK_BATCH])
-        soql = (
-            f"SELECT Id, Product2Id, UnitPrice, IsActive{currency} FROM PricebookEntry "
-            f"WHERE IsActive = true AND Product2Id IN ({ids})"
-        )
-        result: dict[str, Any] = connection.call(partial(_query_all, soql=soql))
-        graph.add("PricebookEntry", (dict(r) for r in result["records"]))
-
-
-def _default_currency(connection: SalesforceConnection) -> str:
-    result: dict[str, Any] = connection.call(lambda sf: sf.query("SELECT DefaultCurrencyIsoCode FROM Organization"))
-    records = result.get("records") or []
-    return str(records[0].get("DefaultCurrencyIsoCode") or "USD") if records else "USD"
-
-
 def _extraction_problem(problem: ExtractionProblem) -> RecordProblem:
     return RecordProblem(
         record=RecordRef(object=problem.sobject, id=problem.record_id or ""),
@@ -446,7 +417,7 @@ def plan_parts(
         scope=scope.describe(),
         options=options,
         mapping=mapping,
-        default_currency=_default_currency(salesforce),
+        default_currency=extractor.default_currency(),
     )
     lookups = ZuoraLookups(zuora)
     accounts = AccountsAhead(lookups, (a for p in parts for links in p.links.values() for a in links))
@@ -463,7 +434,6 @@ def plan_parts(
             bulk = len(part.order_ids) > extractor.settings.bulk_threshold
             extraction = extractor.read(part, bulk=bulk, what=what, cancelled=cancelled)
             graph = graph_from_cpq(extraction.graph)
-            read_price_book_entries(salesforce, graph)
         return _PartRead(graph, extraction.problems, salesforce.api_calls - before)
 
     # the next part is read from Salesforce while this one is looked up in Zuora and planned
