@@ -157,6 +157,25 @@ def test_concurrency_limit_answers_are_waited_out(tenant: ZuoraTenant, connectio
     assert any(e.status == 429 for e in exchanges), "8 callers against a limit of 2 should meet 429s"
 
 
+def test_concurrency_settles_at_what_the_tenant_takes(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
+    """Another integration may hold part of the tenant's limit: the client then keeps fewer requests in
+    flight instead of having most of them refused over and over (each 429 is a wasted call and a wait)."""
+    tenant.set_concurrency_limit(2)
+    tenant.set_faults(latency_ms=20)
+    exchanges: list[Exchange] = []
+    try:
+        with ZuoraClient(connection, retry=FAST_RETRY, pool_size=8, on_exchange=exchanges.append) as client:
+            client.authenticate()
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(pool.map(lambda _: client.get("/v1/catalog/products").status, range(160)))
+    finally:
+        tenant.set_concurrency_limit(40)
+    assert statuses == [200] * 160
+    refused = sum(e.status == 429 for e in exchanges)
+    # six slots go out of use in the first round; one comes back, and is refused, every 20 answers
+    assert 6 <= refused <= 25, f"{refused} answers were 429"
+
+
 def test_unreachable_tenant_says_where_it_tried() -> None:
     nowhere = ZuoraConnection(base_url="https://127.0.0.1:9", client_id="c", client_secret="s", timeout_s=2)
     retry = RetryPolicy(attempts=2, base_delay_s=0.01, max_delay_s=0.01)

@@ -4,6 +4,8 @@
   once more when a call answers 401.
 - Retries with exponential backoff and jitter on 429 (honouring ``Retry-After``), 409 lock contention,
   5xx, timeouts and dropped connections. Business errors (4xx with a reason) are never retried.
+- Concurrency adapts to the tenant: the limit is tenant-wide, so other integrations may hold part of it.
+  Each 429 takes one concurrency slot out of use; after a run of answers without one, a slot comes back.
 - A write is only ever re-sent when it carries an ``Idempotency-Key`` (Zuora then replays the first
   answer instead of writing twice). A write without one that loses its answer raises
   :class:`ZuoraOutcomeUnknown`, so the caller looks the result up instead of guessing.
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "2025-08-12"
 _RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
+# answers without a 429 after which one slot taken out of use by a 429 comes back
+SLOT_RECOVERY_ANSWERS = 20
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class ZuoraClient:
         # shared with another client, allows): look-ups made while writes run wait their turn instead of
         # going over the tenant's concurrency limit (and being answered 429)
         self.slots: AbstractContextManager[Any] = slots or threading.BoundedSemaphore(max(pool_size, 1))
+        self._pool_size = max(pool_size, 1)
+        self._withheld: list[contextlib.ExitStack] = []
+        self._answers_since_429 = 0
+        self._withheld_lock = threading.Lock()
         self._token: str | None = None
         self._token_renew_at = 0.0
         self._token_lock = threading.Lock()
@@ -125,6 +133,10 @@ class ZuoraClient:
         self._rng = random.Random()
 
     def close(self) -> None:
+        with self._withheld_lock:
+            withheld, self._withheld = self._withheld, []
+        for slot in withheld:
+            slot.close()
         self._session.close()
 
     def __enter__(self) -> ZuoraClient:
@@ -249,7 +261,8 @@ class ZuoraClient:
             send_headers["Authorization"] = f"Bearer {token}"
             started = time.monotonic()
             try:
-                with self.slots:
+                with contextlib.ExitStack() as slot:
+                    slot.enter_context(self.slots)
                     started = time.monotonic()  # the exchange's own time, not the wait for a free slot
                     response = self._session.request(
                         method,
@@ -259,6 +272,8 @@ class ZuoraClient:
                         headers=send_headers,
                         timeout=self.connection.timeout_s,
                     )
+                    if response.status_code == 429:
+                        self._withhold(slot)
             except requests.RequestException as exc:
                 self._report(method, path, attempt, None, started, json, None, None, type(exc).__name__, params)
                 never_sent = isinstance(exc, requests.exceptions.ConnectTimeout) or (
@@ -279,6 +294,8 @@ class ZuoraClient:
 
             with self._count_lock:
                 self.calls += 1
+            if response.status_code != 429:
+                self._answered()
             body = _json_or_text(response)
             self._report(
                 method,
@@ -314,6 +331,32 @@ class ZuoraClient:
             if not transient or attempt >= self.retry.attempts:
                 raise error
             self._backoff(attempt, response.headers.get("Retry-After"))
+
+    def _withhold(self, slot: contextlib.ExitStack) -> None:
+        """Zuora refused a request for load: take its slot out of use (unless it is the last one), so that
+        fewer requests are in flight from now on instead of every refused one coming back to be refused
+        again. A slot not taken is released by ``slot``'s block as usual."""
+        with self._withheld_lock:
+            self._answers_since_429 = 0
+            if len(self._withheld) < self._pool_size - 1:
+                self._withheld.append(slot.pop_all())
+                log.debug("Zuora answered 429: at most %d request(s) in flight for now", self._in_use())
+
+    def _answered(self) -> None:
+        """An answer other than 429: after enough in a row, one slot taken out of use comes back."""
+        with self._withheld_lock:
+            if not self._withheld:
+                return
+            self._answers_since_429 += 1
+            if self._answers_since_429 < SLOT_RECOVERY_ANSWERS:
+                return
+            self._answers_since_429 = 0
+            slot = self._withheld.pop()
+            log.debug("no 429 for a while: at most %d request(s) in flight again", self._in_use() + 1)
+        slot.close()
+
+    def _in_use(self) -> int:
+        return self._pool_size - len(self._withheld)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> None:
         delay = min(self.retry.max_delay_s, self.retry.base_delay_s * 2 ** (attempt - 1))
