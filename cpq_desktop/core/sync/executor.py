@@ -334,7 +334,7 @@ class Executor:
         self._emit(EventKind.STARTED, run.counter)
         error: Exception | None = None
         with (
-            ThreadPoolExecutor(max_workers=self.options.pool_size(), thread_name_prefix="zuora-write") as pool,
+            ThreadPoolExecutor(max_workers=self._workers(), thread_name_prefix="zuora-write") as pool,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="planning") as planning,
         ):
             next_part: Future[SyncPlan | None] | None = planning.submit(next, parts, None)
@@ -358,7 +358,7 @@ class Executor:
                     next_part = planning.submit(next, parts, None)
                 # a few steps queue behind the busy workers, so a worker that finishes starts the next
                 # one at once instead of waiting for this thread; the pool still caps concurrency
-                while run.ready and len(in_flight) < 2 * self.options.pool_size() and not self._stopping(error):
+                while run.ready and len(in_flight) < 3 * self.options.pool_size() and not self._stopping(error):
                     step = run.steps[run.ready.pop()]
                     in_flight[pool.submit(self._run_step, step)] = step
                     run.started(step)
@@ -390,6 +390,14 @@ class Executor:
         finished_at = utc_now()
         self._emit(EventKind.FINISHED, run.counter)
         return ExecutionReport(run.results, run.done, cancelled, self._writes, run.started_at, finished_at, error)
+
+    def _workers(self) -> int:
+        """Twice as many workers as requests may be in flight when the client's concurrency slots cap
+        them at that: while a worker records a finished write and its next intent in the ledger, another
+        one takes the freed slot, so the tenant's concurrency is used all the time."""
+        if self.client.pool_size <= self.options.pool_size():
+            return 2 * self.options.pool_size()
+        return self.options.pool_size()
 
     def _stopping(self, error: Exception | None) -> bool:
         return error is not None or self.cancel.is_set()

@@ -120,7 +120,7 @@ class ZuoraClient:
         # shared with another client, allows): look-ups made while writes run wait their turn instead of
         # going over the tenant's concurrency limit (and being answered 429)
         self.slots: AbstractContextManager[Any] = slots or threading.BoundedSemaphore(max(pool_size, 1))
-        self._pool_size = max(pool_size, 1)
+        self.pool_size = max(pool_size, 1)  # requests in flight at most (unless ``slots`` is replaced)
         self._withheld: list[contextlib.ExitStack] = []
         self._answers_since_429 = 0
         self._withheld_lock = threading.Lock()
@@ -338,7 +338,7 @@ class ZuoraClient:
         again. A slot not taken is released by ``slot``'s block as usual."""
         with self._withheld_lock:
             self._answers_since_429 = 0
-            if len(self._withheld) < self._pool_size - 1:
+            if len(self._withheld) < self.pool_size - 1:
                 self._withheld.append(slot.pop_all())
                 log.debug("Zuora answered 429: at most %d request(s) in flight for now", self._in_use())
 
@@ -356,7 +356,7 @@ class ZuoraClient:
         slot.close()
 
     def _in_use(self) -> int:
-        return self._pool_size - len(self._withheld)
+        return self.pool_size - len(self._withheld)
 
     def _backoff(self, attempt: int, retry_after: str | None) -> None:
         delay = min(self.retry.max_delay_s, self.retry.base_delay_s * 2 ** (attempt - 1))
