@@ -386,7 +386,7 @@ class PartSizes:
 
     first: int = 100
     growth: float = 1.5
-    most: int = 400
+    most: int = 300
 
 
 def plan_parts(
