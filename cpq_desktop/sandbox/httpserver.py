@@ -50,6 +50,11 @@ class _KeepAliveHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Per-request access lines cost time and flood output; the emulators log what matters."""
 
+    def log_error(self, format: str, *args: Any) -> None:
+        if format.startswith("Request timed out"):
+            return  # an idle kept-alive connection closing, as on the real services: not an error
+        super().log_error(format, *args)
+
     def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
         # A DropConnection from the app, a client that went away or an idle timeout: close without answering.
         self.close_connection = True
@@ -127,13 +132,15 @@ class _KeepAliveHandler(WSGIRequestHandler):
 class LoopbackServer:
     """Serve a WSGI app over HTTPS on 127.0.0.1 in a background thread."""
 
-    def __init__(self, app: WSGIApp, ssl_context: ssl.SSLContext, port: int = 0) -> None:
+    def __init__(
+        self, app: WSGIApp, ssl_context: ssl.SSLContext, port: int = 0, idle_timeout_s: float = IDLE_TIMEOUT_S
+    ) -> None:
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         handler = type(
             "LoopbackHandler",
             (_KeepAliveHandler,),
-            {"open_connections": self._connections, "open_lock": self._connections_lock},
+            {"open_connections": self._connections, "open_lock": self._connections_lock, "timeout": idle_timeout_s},
         )
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", port, app, threaded=True, ssl_context=ssl_context, request_handler=handler

@@ -40,10 +40,13 @@ class _Recorder:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[_Recorder, LoopbackServer, requests.Session]]:
+def served(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[_Recorder, LoopbackServer, requests.Session]]:
     tls = create_tls(tmp_path)
     app = _Recorder()
-    server = LoopbackServer(app, tls.server_context)
+    idle_timeout = getattr(request, "param", 120.0)
+    server = LoopbackServer(app, tls.server_context, idle_timeout_s=idle_timeout)
     server.start()
     session = requests.Session()
     session.trust_env = False
@@ -120,3 +123,17 @@ def test_stopping_the_server_ends_the_threads_of_kept_alive_connections(
     server.stop()
     handler.join(timeout=10)
     assert not handler.is_alive()
+
+
+@pytest.mark.parametrize("served", [0.2], indirect=True)
+def test_an_idle_connection_is_closed_quietly_and_the_client_reconnects(
+    served: tuple[_Recorder, LoopbackServer, requests.Session],
+) -> None:
+    app, server, session = served
+    assert session.get(f"{server.url}/echo").status_code == 200
+    handler = app.threads[0]
+    handler.join(timeout=10)
+    assert not handler.is_alive(), "the idle connection was kept past the timeout"
+    # no error was logged for it (the autouse log check fails the test otherwise)
+    assert session.post(f"{server.url}/echo", data=b"later").content == b"later"
+    assert len(set(app.ports)) == 2
