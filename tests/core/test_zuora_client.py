@@ -142,17 +142,25 @@ def test_lost_answer_to_an_unkeyed_write_is_reported_not_resent(
         assert len(_accounts_with_crm_id(client, crm_id)) == 1
 
 
-def test_concurrency_limit_answers_are_waited_out(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
+def _eight_callers_against_a_limit_of_two(
+    tenant: ZuoraTenant, connection: ZuoraConnection, calls: int, latency_ms: float
+) -> tuple[list[int], list[Exchange]]:
+    """The statuses ``calls`` catalog reads end with, from 8 threads against a tenant that takes 2 at once."""
     tenant.set_concurrency_limit(2)
-    tenant.set_faults(latency_ms=40)
+    tenant.set_faults(latency_ms=latency_ms)
     exchanges: list[Exchange] = []
     try:
         with ZuoraClient(connection, retry=FAST_RETRY, pool_size=8, on_exchange=exchanges.append) as client:
             client.authenticate()
             with ThreadPoolExecutor(8) as pool:
-                statuses = list(pool.map(lambda _: client.get("/v1/catalog/products").status, range(16)))
+                statuses = list(pool.map(lambda _: client.get("/v1/catalog/products").status, range(calls)))
     finally:
         tenant.set_concurrency_limit(40)
+    return statuses, exchanges
+
+
+def test_concurrency_limit_answers_are_waited_out(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
+    statuses, exchanges = _eight_callers_against_a_limit_of_two(tenant, connection, 16, latency_ms=40)
     assert statuses == [200] * 16
     assert any(e.status == 429 for e in exchanges), "8 callers against a limit of 2 should meet 429s"
 
@@ -160,16 +168,7 @@ def test_concurrency_limit_answers_are_waited_out(tenant: ZuoraTenant, connectio
 def test_concurrency_settles_at_what_the_tenant_takes(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
     """Another integration may hold part of the tenant's limit: the client then keeps fewer requests in
     flight instead of having most of them refused over and over (each 429 is a wasted call and a wait)."""
-    tenant.set_concurrency_limit(2)
-    tenant.set_faults(latency_ms=20)
-    exchanges: list[Exchange] = []
-    try:
-        with ZuoraClient(connection, retry=FAST_RETRY, pool_size=8, on_exchange=exchanges.append) as client:
-            client.authenticate()
-            with ThreadPoolExecutor(8) as pool:
-                statuses = list(pool.map(lambda _: client.get("/v1/catalog/products").status, range(160)))
-    finally:
-        tenant.set_concurrency_limit(40)
+    statuses, exchanges = _eight_callers_against_a_limit_of_two(tenant, connection, 160, latency_ms=20)
     assert statuses == [200] * 160
     refused = sum(e.status == 429 for e in exchanges)
     # six slots go out of use in the first round; one comes back, and is refused, every 20 answers
