@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -173,6 +174,27 @@ def test_concurrency_settles_at_what_the_tenant_takes(tenant: ZuoraTenant, conne
     refused = sum(e.status == 429 for e in exchanges)
     # six slots go out of use in the first round; one comes back, and is refused, every 20 answers
     assert 6 <= refused <= 25, f"{refused} answers were 429"
+
+
+def test_shared_slots_never_all_go_out_of_use(tenant: ZuoraTenant, connection: ZuoraConnection) -> None:
+    """A sync shares 3 slots with its planning process (the tenant allows 3): however many 429s come, one
+    slot stays in use, or every request would wait for a slot forever."""
+    tenant.set_faults(latency_ms=5, error_share=0.3, error_statuses=[429], seed=3)
+    client = ZuoraClient(connection, retry=FAST_RETRY, pool_size=8)
+    client.share_slots(threading.BoundedSemaphore(3), 3)
+    try:
+        client.authenticate()
+        with ThreadPoolExecutor(8) as pool:
+            calls = [pool.submit(lambda: client.get("/v1/catalog/products").status) for _ in range(40)]
+            try:
+                statuses = [call.result(timeout=30) for call in calls]
+            finally:
+                # a stuck pool can still end: no more 429s, and the slots out of use released
+                tenant.clear_faults()
+                client.close()
+    finally:
+        tenant.clear_faults()
+    assert statuses == [200] * 40
 
 
 def test_unreachable_tenant_says_where_it_tried() -> None:

@@ -209,7 +209,8 @@ def _run(
                 f"the tenant allows {limit} concurrent requests: {limit} at a time instead of {options.concurrency}",
             )
         # the child process reading and planning the scope shares the writers' concurrency slots
-        client.slots = multiprocessing.get_context("spawn").BoundedSemaphore(executor.options.pool_size())
+        concurrency = executor.options.pool_size()
+        client.share_slots(multiprocessing.get_context("spawn").BoundedSemaphore(concurrency), concurrency)
         for resolution in executor.resolve_open_intents():
             log.event(
                 "decision",

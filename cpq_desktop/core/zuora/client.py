@@ -120,7 +120,7 @@ class ZuoraClient:
         # shared with another client, allows): look-ups made while writes run wait their turn instead of
         # going over the tenant's concurrency limit (and being answered 429)
         self.slots: AbstractContextManager[Any] = slots or threading.BoundedSemaphore(max(pool_size, 1))
-        self.pool_size = max(pool_size, 1)  # requests in flight at most (unless ``slots`` is replaced)
+        self.pool_size = max(pool_size, 1)  # requests in flight at most (see share_slots)
         self._withheld: list[contextlib.ExitStack] = []
         self._answers_since_429 = 0
         self._withheld_lock = threading.Lock()
@@ -131,6 +131,13 @@ class ZuoraClient:
         self.calls = 0
         self.token_requests = 0
         self._rng = random.Random()
+
+    def share_slots(self, slots: AbstractContextManager[Any], size: int) -> None:
+        """Take concurrency slots from ``slots`` (``size`` of them, shared with another client — a
+        semaphore across processes) instead of this client's own. At most ``size - 1`` go out of use
+        after 429s, so one is always left."""
+        self.slots = slots
+        self.pool_size = max(size, 1)
 
     def close(self) -> None:
         with self._withheld_lock:
