@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -195,6 +196,20 @@ def test_shared_slots_never_all_go_out_of_use(tenant: ZuoraTenant, connection: Z
     finally:
         tenant.clear_faults()
     assert statuses == [200] * 40
+
+
+def test_calls_reuse_their_connections(connection: ZuoraConnection, caplog: pytest.LogCaptureFixture) -> None:
+    """One TLS connection per concurrent caller, kept for every call after (the sandbox keeps
+    connections alive as Zuora does): a new connection per call costs a handshake each time."""
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    with ZuoraClient(connection, pool_size=4) as client:
+        client.authenticate()
+        for _ in range(20):
+            client.get("/v1/catalog/products")
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: client.get("/v1/catalog/products"), range(40)))
+    opened = [r for r in caplog.records if r.getMessage().startswith(("Starting new", "Resetting dropped"))]
+    assert 1 <= len(opened) <= 4, [r.getMessage() for r in opened]
 
 
 def test_unreachable_tenant_says_where_it_tried() -> None:
