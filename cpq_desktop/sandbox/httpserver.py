@@ -88,7 +88,7 @@ class _KeepAliveHandler(WSGIRequestHandler):
             sent.add(key.lower())
         if "content-length" not in sent:
             self.send_header("Content-Length", str(len(content)))
-        if self.close_connection:
+        if self.close_connection and "connection" not in sent:
             self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
