@@ -103,18 +103,20 @@ def _shape(plan: SyncPlan) -> dict[str, Any]:
     }
 
 
-def test_planning_in_parts_plans_exactly_what_planning_in_one_go_does(connections: Connections) -> None:
-    def planned(sizes: PartSizes) -> SyncPlan:
-        return plan_sync(
-            connections.salesforce,
-            connections.zuora,
-            profile="parts",
-            scope=UnsyncedScope(),
-            options=ConnectorOptions(),
-            sizes=sizes,
-        )
+def _plan_unsynced(connections: Connections, sizes: PartSizes = ONE_PART) -> SyncPlan:
+    """The dry-run plan of every order not synced yet, in parts of ``sizes``."""
+    return plan_sync(
+        connections.salesforce,
+        connections.zuora,
+        profile=connections.profile,
+        scope=UnsyncedScope(),
+        options=ConnectorOptions(),
+        sizes=sizes,
+    )
 
-    whole, parted = planned(ONE_PART), planned(SMALL_PARTS)
+
+def test_planning_in_parts_plans_exactly_what_planning_in_one_go_does(connections: Connections) -> None:
+    whole, parted = _plan_unsynced(connections), _plan_unsynced(connections, SMALL_PARTS)
     assert whole.orders_in_scope > 3 * SMALL_PARTS.most
     assert _shape(parted) == _shape(whole)
     # the catalog is planned once, whichever part needs a product first
@@ -144,9 +146,7 @@ def test_a_sync_in_parts_starts_writing_before_the_scope_is_read_and_writes_ever
     plans, first_write = _plans_and_first_write(run.summary.run_id)
     assert first_write < plans[-1]
 
-    whole = plan_sync(
-        connections.salesforce, connections.zuora, profile="x", scope=UnsyncedScope(), options=ConnectorOptions()
-    )
+    whole = _plan_unsynced(connections)
     assert whole.steps == []  # everything the parts planned is in Zuora now
     again = run_sync(connections, UnsyncedScope(), options=options)
     assert again.zuora_writes == 0
@@ -166,14 +166,7 @@ def test_a_cancelled_sync_reads_no_further_part_and_the_next_one_finishes_the_re
     options = SyncOptions(part_sizes=SMALL_PARTS)
     first = run_sync(connections, UnsyncedScope(), options=options, cancel=cancel, on_event=stop_after_first_record)
     assert first.summary.exit_code is ExitCode.CANCELLED
-    everything = plan_sync(
-        connections.salesforce,
-        connections.zuora,
-        profile="x",
-        scope=UnsyncedScope(),
-        options=ConnectorOptions(),
-        sizes=ONE_PART,
-    )
+    everything = _plan_unsynced(connections)
     assert len(first.parts) < len(_parts_of_scope(connections))
     assert everything.steps  # the cancelled run left work for the next one
 
