@@ -236,11 +236,6 @@ def _run(
                 cancelled = True
             elif report.error is not None:
                 raise report.error
-        peak = peak_rss_mb()
-        if peak is not None:
-            log.event(
-                "memory", f"The sync process peaked at {peak:.0f} MB of memory", process="sync", peak_rss_mb=round(peak)
-            )
         if options.writeback is not None and results:
             outcome = write_back(connections.salesforce, results, options.writeback)
             log.event("write_back", outcome.message, updated=outcome.updated, failed=outcome.failed)
@@ -249,6 +244,12 @@ def _run(
     finally:
         ledger.close()
         client.close()
+        # after the write-back too, and whether or not the run ended early: its high-water mark
+        peak = peak_rss_mb()
+        if peak is not None:
+            log.event(
+                "memory", f"The sync process peaked at {peak:.0f} MB of memory", process="sync", peak_rss_mb=round(peak)
+            )
     summary = RunSummary.from_results(
         run_id=run_id,
         profile=connections.profile,
